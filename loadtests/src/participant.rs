@@ -1,0 +1,323 @@
+//! One synthetic participant in a hub room: signaling client, peer connection, publisher,
+//! auto-subscriber. The client always offers; negotiations run one at a time, and tracks
+//! published meanwhile are subscribed in the next offer.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use sfu::{ParticipantId, RoomId, SubscribeSpec, TrackId, TrackInfo, TrackKind};
+use signaling::protocol::{ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+use webrtc::peer_connection::PeerConnection;
+
+use crate::peer::{self, PeerEvent, Shared};
+use crate::publish::{MediaOptions, Publisher};
+use crate::signal::{self, SignalRx, SignalTx};
+use crate::stats::ParticipantStats;
+
+/// How a participant joins and what it sends.
+#[derive(Debug, Clone)]
+pub struct ParticipantOptions {
+    pub media: MediaOptions,
+    /// Subscribe to every other participant's tracks (existing and new).
+    pub subscribe: bool,
+    /// Local address for the UDP socket; host candidates are on it only.
+    pub bind_ip: IpAddr,
+    /// A join token; when `None`, one is fetched from the hub's development endpoint.
+    pub token: Option<String>,
+    /// How long to wait for `joined`.
+    pub join_timeout: Duration,
+}
+
+impl Default for ParticipantOptions {
+    fn default() -> Self {
+        ParticipantOptions {
+            media: MediaOptions::default(),
+            subscribe: true,
+            bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            token: None,
+            join_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A synthetic participant. Dropping it stops its tasks; [`Participant::leave`] also says
+/// goodbye to the hub and closes the peer connection.
+pub struct Participant {
+    id: ParticipantId,
+    room: RoomId,
+    shared: Arc<Shared>,
+    pc: Arc<dyn PeerConnection>,
+    cmd_tx: mpsc::UnboundedSender<Cmd>,
+    signaling: Option<JoinHandle<()>>,
+    media: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Participant {
+    /// Joins `room` on the hub at `http_url` (e.g. `http://127.0.0.1:8080`), publishes what
+    /// `opts.media` asks for and subscribes to everyone else. Returns once the first offer is
+    /// sent; media starts when the answer arrives.
+    pub async fn join(http_url: &str, room: &str, name: &str, opts: ParticipantOptions) -> anyhow::Result<Participant> {
+        let token = match &opts.token {
+            Some(t) => t.clone(),
+            None => signal::fetch_dev_token(http_url, room, name).await.context("dev token")?,
+        };
+        let (mut tx, mut rx) = signal::connect(http_url).await?;
+        let join = ClientMessage::Join { v: PROTOCOL_VERSION, room: room.into(), token, name: Some(name.to_owned()) };
+        tx.send(&join).await?;
+        let (id, tracks) = tokio::time::timeout(opts.join_timeout, wait_joined(&mut rx))
+            .await
+            .context("no `joined` from the hub in time")??;
+        let span = tracing::info_span!("participant", %name, participant = %id);
+        tracing::debug!(parent: &span, tracks = tracks.len(), "joined");
+
+        let shared = Shared::new(name);
+        shared.with_stats(|s| s.participant = Some(id.clone()));
+        let (pc, peer_events) = peer::build(&shared, opts.bind_ip).await?;
+        let publisher = Publisher::add(&pc, &opts.media).await?;
+        let mut neg = Negotiator {
+            me: id.clone(),
+            pc: Arc::clone(&pc),
+            shared: Arc::clone(&shared),
+            publisher,
+            opts: opts.clone(),
+            in_flight: false,
+            first_sent: false,
+            media_started: false,
+            pending: Vec::new(),
+            known: HashSet::new(),
+            media: Arc::new(Mutex::new(Vec::new())),
+        };
+        if opts.subscribe {
+            neg.queue(tracks);
+        }
+        neg.offer(&mut tx).await?;
+        let media = Arc::clone(&neg.media);
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let signaling = tokio::spawn(run(neg, tx, rx, peer_events, cmd_rx).instrument(span));
+        Ok(Participant { id, room: room.into(), shared, pc, cmd_tx, signaling: Some(signaling), media })
+    }
+
+    /// The seat the hub gave us.
+    pub fn id(&self) -> &ParticipantId {
+        &self.id
+    }
+
+    pub fn room(&self) -> &RoomId {
+        &self.room
+    }
+
+    /// A snapshot of everything measured so far.
+    pub fn stats(&self) -> ParticipantStats {
+        self.shared.with_stats(|s| s.clone())
+    }
+
+    /// Tells the hub the size a subscribed video is shown at (it picks the simulcast layer
+    /// from it); 0×0 pauses the track.
+    pub fn set_video_size(&self, track: &TrackId, width: u32, height: u32) {
+        let msg = ClientMessage::VideoSize { track: track.clone(), width, height };
+        let _ = self.cmd_tx.send(Cmd::Send(msg));
+    }
+
+    /// Sends `leave`, stops media and closes the peer connection.
+    pub async fn leave(mut self) -> anyhow::Result<()> {
+        let _ = self.cmd_tx.send(Cmd::Leave);
+        if let Some(task) = self.signaling.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        self.stop_media();
+        self.pc.close().await?;
+        Ok(())
+    }
+
+    fn stop_media(&self) {
+        for task in self.media.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Participant {
+    fn drop(&mut self) {
+        self.stop_media();
+        if let Some(task) = self.signaling.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn wait_joined(rx: &mut SignalRx) -> anyhow::Result<(ParticipantId, Vec<TrackInfo>)> {
+    while let Some(msg) = rx.recv().await {
+        match msg? {
+            ServerMessage::Joined { participant, tracks, .. } => return Ok((participant, tracks)),
+            ServerMessage::Error { code, message, .. } => bail!("join refused: {code:?}: {message}"),
+            other => tracing::debug!(?other, "before joined"),
+        }
+    }
+    bail!("the hub closed the websocket before `joined`")
+}
+
+/// What the [`Participant`] handle asks of its signaling loop.
+enum Cmd {
+    Send(ClientMessage),
+    Leave,
+}
+
+/// The negotiation state: one offer in flight at a time.
+struct Negotiator {
+    me: ParticipantId,
+    pc: Arc<dyn PeerConnection>,
+    shared: Arc<Shared>,
+    publisher: Publisher,
+    opts: ParticipantOptions,
+    in_flight: bool,
+    first_sent: bool,
+    media_started: bool,
+    /// Tracks to subscribe in the next offer.
+    pending: Vec<TrackInfo>,
+    /// Tracks already subscribed or pending, so repeats are ignored.
+    known: HashSet<TrackId>,
+    media: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Negotiator {
+    fn queue(&mut self, tracks: Vec<TrackInfo>) {
+        for t in tracks {
+            if t.participant != self.me && self.known.insert(t.track.clone()) {
+                self.pending.push(t);
+            }
+        }
+    }
+
+    /// Sends an offer with the publications (first time) and the pending subscriptions.
+    async fn offer(&mut self, tx: &mut SignalTx) -> anyhow::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let mut added = Vec::new();
+        for info in pending {
+            let kind = match info.kind {
+                TrackKind::Audio => RtpCodecKind::Audio,
+                TrackKind::Video => RtpCodecKind::Video,
+            };
+            let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, ..Default::default() };
+            added.push((self.pc.add_transceiver_from_kind(kind, Some(init)).await?, info));
+        }
+        let offer = self.pc.create_offer(None).await?;
+        self.pc.set_local_description(offer).await?;
+        let sdp = self.pc.local_description().await.map(|d| d.sdp).context("no local description")?;
+        let mut subscribe = Vec::new();
+        for (t, info) in added {
+            let mid = t.mid().await?.context("subscription m-line has no mid")?;
+            self.shared.subs.lock().unwrap_or_else(|p| p.into_inner()).insert(mid.clone(), info.clone());
+            subscribe.push(SubscribeSpec { mid, track: info.track });
+        }
+        let publish = if self.first_sent { Vec::new() } else { self.publisher.specs().await? };
+        tracing::debug!(publish = publish.len(), subscribe = subscribe.len(), "offer");
+        tx.send(&ClientMessage::Offer { sdp, publish, subscribe }).await?;
+        self.first_sent = true;
+        self.in_flight = true;
+        Ok(())
+    }
+
+    async fn on_answer(&mut self, sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
+        self.pc.set_remote_description(RTCSessionDescription::answer(sdp)?).await?;
+        self.in_flight = false;
+        self.shared.with_stats(|s| s.negotiations += 1);
+        if !self.media_started {
+            self.media_started = true;
+            let tasks = self.publisher.start(&self.shared, &self.opts.media).await?;
+            self.media.lock().unwrap_or_else(|p| p.into_inner()).extend(tasks);
+        }
+        self.offer_if_due(tx).await
+    }
+
+    async fn offer_if_due(&mut self, tx: &mut SignalTx) -> anyhow::Result<()> {
+        if !self.in_flight && !self.pending.is_empty() {
+            self.offer(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_message(&mut self, msg: ServerMessage, tx: &mut SignalTx) -> anyhow::Result<()> {
+        match msg {
+            ServerMessage::Answer { sdp, published } => {
+                tracing::debug!(published = published.len(), "answer");
+                self.on_answer(sdp, tx).await?;
+            }
+            ServerMessage::TrackPublished { track } if self.opts.subscribe => {
+                self.queue(vec![track]);
+                self.offer_if_due(tx).await?;
+            }
+            ServerMessage::Error { code, message, fatal } => {
+                tracing::warn!(?code, %message, fatal, "hub error");
+                self.shared.with_stats(|s| s.hub_errors.push(format!("{code:?}: {message}")));
+                // A refused offer gets no answer: take it back so the next one starts clean.
+                let offer_refused =
+                    matches!(code, ErrorCode::InvalidSdp | ErrorCode::NegotiationFailed | ErrorCode::UnknownTrack);
+                if self.in_flight && offer_refused {
+                    self.in_flight = false;
+                    if let Ok(rollback) = RTCSessionDescription::rollback(None) {
+                        let _ = self.pc.set_local_description(rollback).await;
+                    }
+                }
+                if fatal {
+                    bail!("fatal hub error {code:?}: {message}");
+                }
+            }
+            other => tracing::trace!(?other, "event"),
+        }
+        Ok(())
+    }
+}
+
+/// The participant's signaling loop: hub messages, local candidates, leave.
+async fn run(
+    mut neg: Negotiator,
+    mut tx: SignalTx,
+    mut rx: SignalRx,
+    mut peer_events: mpsc::UnboundedReceiver<PeerEvent>,
+    mut cmd_rx: mpsc::UnboundedReceiver<Cmd>,
+) {
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(Ok(msg)) => {
+                    if let Err(e) = neg.on_message(msg, &mut tx).await {
+                        tracing::warn!(error = %format!("{e:#}"), "signaling");
+                        neg.shared.with_stats(|s| s.hub_errors.push(format!("client: {e:#}")));
+                    }
+                }
+                Some(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "bad frame from hub"),
+                None => {
+                    tracing::info!("hub closed the websocket");
+                    break;
+                }
+            },
+            Some(event) = peer_events.recv() => match event {
+                PeerEvent::Candidate(candidate) => {
+                    let _ = tx.send(&ClientMessage::Candidate { candidate, mid: None }).await;
+                }
+                PeerEvent::Down(state) => tracing::info!(%state, "peer connection down"),
+            },
+            cmd = cmd_rx.recv() => match cmd {
+                Some(Cmd::Send(msg)) => {
+                    if let Err(e) = tx.send(&msg).await {
+                        tracing::warn!(error = %format!("{e:#}"), "signaling send");
+                    }
+                }
+                Some(Cmd::Leave) | None => {
+                    let _ = tx.send(&ClientMessage::Leave).await;
+                    tx.close().await;
+                    break;
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Applying a client's offer: the client always offers, the hub always answers.
+//!
+//! After str0m accepts the offer, the participant's m-lines are compared with what the core
+//! knows: `publish` m-lines the hub now receives become tracks, publications whose m-line
+//! stopped receiving end, `subscribe` m-lines the hub now sends on are bound to their
+//! tracks, and subscriptions whose m-line stopped sending go idle.
+
+use std::time::{Duration, Instant};
+
+/// Resend history per subscriber video stream: str0m's default size and age.
+const RTX_CACHE_PACKETS: usize = 1024;
+const RTX_CACHE_AGE: Duration = Duration::from_secs(3);
+
+use str0m::change::SdpOffer;
+use str0m::media::{Direction, MediaKind, Mid, Rids};
+use tracing::{info, warn};
+
+use super::forward::{self, Track};
+use super::participant::Publication;
+use super::{PKey, SfuCore, TKey};
+use crate::api::{
+    OfferOutcome, PublishSpec, SfuError, SubscribeSpec, TrackId, TrackInfo, TrackKind,
+};
+
+pub(crate) fn apply_offer(
+    core: &mut SfuCore,
+    key: PKey,
+    sdp: &str,
+    publish: &[PublishSpec],
+    subscribe: &[SubscribeSpec],
+    now: Instant,
+) -> Result<OfferOutcome, SfuError> {
+    let offer = SdpOffer::from_sdp_string(sdp).map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
+    // Refuse before touching the session: an unknown track must not half-apply the offer.
+    // Tracks of other rooms do not exist for this participant (their ids are guessable).
+    let room_of = |pk: PKey| core.participants[pk].as_ref().map(|p| &p.room);
+    for s in subscribe {
+        let publisher = core
+            .track_ids
+            .get(&s.track)
+            .and_then(|&tk| core.tracks[tk].as_ref());
+        let same_room = publisher.is_some_and(|t| room_of(t.publisher) == room_of(key));
+        if !same_room {
+            return Err(SfuError::UnknownTrack(s.track.clone()));
+        }
+    }
+    let p = core.participant_mut(key);
+    if p.ended {
+        return Err(SfuError::Negotiation(
+            "the participant's media has ended".into(),
+        ));
+    }
+    let answer = p
+        .rtc
+        .sdp_api()
+        .accept_offer(offer)
+        .map_err(|e| SfuError::Negotiation(e.to_string()))?;
+    tune_send_streams(core, key, subscribe);
+    let p = core.participant_mut(key);
+    p.offered_at.get_or_insert(now);
+    let unpublished = end_stopped_publications(core, key);
+    let published = add_publications(core, key, publish);
+    idle_stopped_subscriptions(core, key);
+    bind_subscriptions(core, key, subscribe, now)?;
+    Ok(OfferOutcome {
+        answer_sdp: answer.to_sdp_string(),
+        published,
+        unpublished,
+    })
+}
+
+/// Sizes the resend history of the subscriber streams this offer sets up. Called for every
+/// offer (str0m creates send streams while accepting it); re-setting an existing stream's
+/// cache only forgets its history, so only `subscribe` m-lines new to the core are touched.
+fn tune_send_streams(core: &mut SfuCore, key: PKey, subscribe: &[SubscribeSpec]) {
+    let cap = core.config.rtx_ratio_cap;
+    let p = core.participant_mut(key);
+    for spec in subscribe {
+        let mid = Mid::from(spec.mid.as_str());
+        if p.subscriptions.iter().any(|s| s.mid == mid) {
+            continue;
+        }
+        let video = p
+            .rtc
+            .media(mid)
+            .is_some_and(|m| m.kind() == MediaKind::Video);
+        let mut api = p.rtc.direct_api();
+        if let (true, Some(tx)) = (video, api.stream_tx_by_mid(mid, None)) {
+            tx.set_rtx_cache(RTX_CACHE_PACKETS, RTX_CACHE_AGE, cap);
+        }
+    }
+}
+
+/// How the hub uses m-line `mid` now: (kind, hub receives, hub sends), if it is active.
+fn media_use(core: &SfuCore, key: PKey, mid: Mid) -> Option<(MediaKind, bool, bool)> {
+    let p = core.participants[key].as_ref()?;
+    let m = p.rtc.media(mid)?;
+    if m.disabled() {
+        return None;
+    }
+    let dir = m.direction();
+    let receives = matches!(dir, Direction::RecvOnly | Direction::SendRecv);
+    let sends = matches!(dir, Direction::SendOnly | Direction::SendRecv);
+    Some((m.kind(), receives, sends))
+}
+
+fn end_stopped_publications(core: &mut SfuCore, key: PKey) -> Vec<TrackId> {
+    let pubs: Vec<(Mid, TKey)> = core
+        .participant_mut(key)
+        .publications
+        .iter()
+        .map(|x| (x.mid, x.track))
+        .collect();
+    let mut ended = Vec::new();
+    for (mid, tk) in pubs {
+        if media_use(core, key, mid).is_some_and(|(_, receives, _)| receives) {
+            continue;
+        }
+        if let Some(t) = core.tracks[tk].as_ref() {
+            ended.push(t.info.track.clone());
+        }
+        forward::remove_track(core, tk);
+    }
+    ended
+}
+
+fn add_publications(core: &mut SfuCore, key: PKey, publish: &[PublishSpec]) -> Vec<TrackInfo> {
+    let mut published = Vec::new();
+    for spec in publish {
+        let mid = Mid::from(spec.mid.as_str());
+        let Some((kind, true, _)) = media_use(core, key, mid) else {
+            warn!(mid = %spec.mid, "publish names an m-line the hub does not receive on");
+            continue;
+        };
+        let p = core.participant_mut(key);
+        if p.publications.iter().any(|x| x.mid == mid) {
+            continue;
+        }
+        let want = spec.source.kind();
+        if (want == TrackKind::Video) != (kind == MediaKind::Video) {
+            warn!(mid = %spec.mid, "publish source kind differs from the m-line's");
+            continue;
+        }
+        let simulcast = p
+            .rtc
+            .media(mid)
+            .is_some_and(|m| matches!(m.rids_rx(), Rids::Specific(r) if !r.is_empty()));
+        let info = TrackInfo {
+            track: TrackId(format!("{}/{}", p.id, spec.mid)),
+            participant: p.id.clone(),
+            source: spec.source,
+            kind: want,
+            simulcast,
+        };
+        info!(track = %info.track, simulcast, "track published");
+        let kf = core.config.keyframe_interval;
+        let tk = insert_track(core, Track::new(info.clone(), key, mid, kind, kf));
+        core.participant_mut(key)
+            .publications
+            .push(Publication { mid, track: tk });
+        published.push(info);
+    }
+    published
+}
+
+fn insert_track(core: &mut SfuCore, track: Track) -> TKey {
+    let id = track.info.track.clone();
+    let tk = match core.tracks.iter().position(Option::is_none) {
+        Some(free) => {
+            core.tracks[free] = Some(track);
+            free
+        }
+        None => {
+            core.tracks.push(Some(track));
+            core.tracks.len() - 1
+        }
+    };
+    core.track_ids.insert(id, tk);
+    tk
+}
+
+fn idle_stopped_subscriptions(core: &mut SfuCore, key: PKey) {
+    let mids: Vec<Mid> = core
+        .participant_mut(key)
+        .subscriptions
+        .iter()
+        .map(|s| s.mid)
+        .collect();
+    for mid in mids {
+        if !media_use(core, key, mid).is_some_and(|(_, _, sends)| sends) {
+            forward::unbind(core, key, mid);
+        }
+    }
+}
+
+fn bind_subscriptions(
+    core: &mut SfuCore,
+    key: PKey,
+    subscribe: &[SubscribeSpec],
+    now: Instant,
+) -> Result<(), SfuError> {
+    for spec in subscribe {
+        let mid = Mid::from(spec.mid.as_str());
+        let Some(&tk) = core.track_ids.get(&spec.track) else {
+            return Err(SfuError::UnknownTrack(spec.track.clone()));
+        };
+        let Some((kind, _, true)) = media_use(core, key, mid) else {
+            return Err(SfuError::Negotiation(format!(
+                "m-line {} does not receive",
+                spec.mid
+            )));
+        };
+        let track_kind = core.tracks[tk].as_ref().map(|t| t.kind);
+        if track_kind != Some(kind) {
+            return Err(SfuError::Negotiation(format!(
+                "m-line {} cannot carry track {}",
+                spec.mid, spec.track
+            )));
+        }
+        forward::subscribe(core, key, mid, tk, now);
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! The I/O shell around one [`SfuCore`]: one UDP socket shared by every peer, one timer,
+//! the command channel from [`SfuHandle`]s and the event channel to signaling, all driven by
+//! a single tokio task.
+//!
+//! Each wake stamps `Instant::now()` once and hands it to the core; the receive buffer is
+//! reused; whatever the core wants sent is sent before the task sleeps again.
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Instant;
+
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use crate::api::SfuEvent;
+use crate::core::{CoreConfig, SfuCore};
+use crate::handle::{Command, SfuHandle};
+
+/// Largest datagram read; anything longer is cut and then refused by the core as garbage.
+const RECV_BUF: usize = 2048;
+/// Datagrams read back to back per wake before timers and commands get a turn.
+const RECV_BATCH: usize = 64;
+/// How often the loop logs the core's counters (at debug level).
+const STATS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// Commands waiting for the loop before `SfuHandle` callers wait.
+const COMMAND_QUEUE: usize = 1024;
+
+/// Where the media runtime listens.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    pub listen: SocketAddr,
+    /// Advertised in the ICE candidate when `listen` is a wildcard (0.0.0.0 / ::).
+    pub public_ip: Option<IpAddr>,
+}
+
+/// A bound media server, ready to [`run`](MediaServer::run).
+pub struct MediaServer {
+    socket: UdpSocket,
+    local: SocketAddr,
+    candidate: SocketAddr,
+    commands_tx: mpsc::Sender<Command>,
+    commands_rx: mpsc::Receiver<Command>,
+    events_tx: mpsc::UnboundedSender<SfuEvent>,
+    events_rx: Option<mpsc::UnboundedReceiver<SfuEvent>>,
+}
+
+impl MediaServer {
+    pub async fn bind(config: MediaConfig) -> std::io::Result<MediaServer> {
+        let socket = UdpSocket::bind(config.listen).await?;
+        let local = socket.local_addr()?;
+        let candidate = SocketAddr::new(candidate_ip(local.ip(), config.public_ip), local.port());
+        info!(%local, %candidate, "media socket bound");
+        let (commands_tx, commands_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        Ok(MediaServer {
+            socket,
+            local,
+            candidate,
+            commands_tx,
+            commands_rx,
+            events_tx,
+            events_rx: Some(events_rx),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The address peers are told to send media to.
+    pub fn candidate_addr(&self) -> SocketAddr {
+        self.candidate
+    }
+
+    pub fn handle(&self) -> SfuHandle {
+        SfuHandle::new(self.commands_tx.clone())
+    }
+
+    /// The event stream for signaling; `None` after the first call.
+    pub fn take_events(&mut self) -> Option<mpsc::UnboundedReceiver<SfuEvent>> {
+        self.events_rx.take()
+    }
+
+    /// Runs the loop until `shutdown` completes. Datagrams never stop it; only a failing
+    /// socket send/receive is logged and skipped.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        let MediaServer {
+            socket,
+            candidate,
+            commands_tx,
+            mut commands_rx,
+            events_tx,
+            ..
+        } = self;
+        // Only handles keep the command channel open from here on.
+        drop(commands_tx);
+        let mut core = SfuCore::new(CoreConfig::new(candidate), Instant::now());
+        let mut buf = vec![0u8; RECV_BUF];
+        let mut commands_open = true;
+        let mut next_stats = Instant::now() + STATS_EVERY;
+        tokio::pin!(shutdown);
+        loop {
+            flush(&mut core, &socket, &events_tx).await;
+            if Instant::now() >= next_stats {
+                next_stats += STATS_EVERY;
+                let s = core.stats();
+                debug!(
+                    participants = core.participant_count(),
+                    rtp_in = s.rtp_in,
+                    forwarded = s.rtp_forwarded,
+                    dropped = s.rtp_dropped,
+                    garbage = s.garbage_datagrams,
+                    keyframe_requests = s.keyframe_requests,
+                    "media stats"
+                );
+            }
+            let deadline = tokio::time::Instant::from_std(core.poll_timeout());
+            tokio::select! {
+                _ = &mut shutdown => break,
+                r = socket.recv_from(&mut buf) => {
+                    let now = Instant::now();
+                    match r {
+                        Ok((n, source)) => core.handle_datagram(now, source, candidate, &buf[..n]),
+                        Err(e) => debug!(error = %e, "udp receive failed"),
+                    }
+                    for _ in 1..RECV_BATCH {
+                        match socket.try_recv_from(&mut buf) {
+                            Ok((n, source)) => core.handle_datagram(now, source, candidate, &buf[..n]),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                cmd = commands_rx.recv(), if commands_open => match cmd {
+                    Some(cmd) => apply(&mut core, cmd, Instant::now()),
+                    None => commands_open = false,
+                },
+                _ = tokio::time::sleep_until(deadline) => core.handle_timeout(Instant::now()),
+            }
+        }
+        info!("media runtime stopped");
+        Ok(())
+    }
+}
+
+/// The IP for the host candidate: the bound one, else the configured public one, else
+/// loopback (a wildcard cannot be advertised).
+fn candidate_ip(bound: IpAddr, public_ip: Option<IpAddr>) -> IpAddr {
+    if !bound.is_unspecified() {
+        return bound;
+    }
+    if let Some(ip) = public_ip {
+        return ip;
+    }
+    warn!("media listens on a wildcard address without public_ip; advertising loopback");
+    match bound {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+    }
+}
+
+async fn flush(core: &mut SfuCore, socket: &UdpSocket, events: &mpsc::UnboundedSender<SfuEvent>) {
+    while let Some(t) = core.poll_transmit() {
+        if let Err(e) = socket.send_to(&t.contents, t.destination).await {
+            debug!(destination = %t.destination, error = %e, "udp send failed");
+        }
+    }
+    while let Some(e) = core.poll_event() {
+        // Nobody listening is fine: events are advisory.
+        let _ = events.send(e);
+    }
+}
+
+fn apply(core: &mut SfuCore, cmd: Command, now: Instant) {
+    match cmd {
+        Command::Join {
+            room,
+            participant,
+            reply,
+        } => {
+            let _ = reply.send(core.join(room, participant, now));
+        }
+        Command::Offer {
+            participant,
+            sdp,
+            publish,
+            subscribe,
+            reply,
+        } => {
+            let _ = reply.send(core.offer(&participant, &sdp, &publish, &subscribe, now));
+        }
+        Command::Candidate {
+            participant,
+            candidate,
+            reply,
+        } => {
+            let _ = reply.send(core.candidate(&participant, &candidate, now));
+        }
+        Command::Unsubscribe {
+            participant,
+            track,
+            reply,
+        } => {
+            let _ = reply.send(core.unsubscribe(&participant, &track, now));
+        }
+        Command::VideoSize {
+            participant,
+            track,
+            width,
+            height,
+        } => {
+            if let Err(e) = core.video_size(&participant, &track, width, height, now) {
+                debug!(error = %e, "video size ignored");
+            }
+        }
+        Command::Leave { participant } => {
+            if let Err(e) = core.leave(&participant, now) {
+                debug!(error = %e, "leave ignored");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_ip_prefers_bound_then_public_then_loopback() {
+        let public: IpAddr = "203.0.113.7".parse().unwrap();
+        let bound: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(candidate_ip(bound, Some(public)), bound);
+        let any4: IpAddr = "0.0.0.0".parse().unwrap();
+        assert_eq!(candidate_ip(any4, Some(public)), public);
+        assert_eq!(candidate_ip(any4, None), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let any6: IpAddr = "::".parse().unwrap();
+        assert_eq!(candidate_ip(any6, None), IpAddr::V6(Ipv6Addr::LOCALHOST));
+    }
+}

@@ -1,0 +1,97 @@
+//! The `govhub` command line: one typed struct per subcommand, every flag also readable from a
+//! `GOVHUB_*` environment variable, defaults that run on a laptop.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "govhub", version, about = "govhub: video meetings and joint work for government")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the whole hub (the default when no subcommand is given).
+    Serve(ServeArgs),
+    /// Print a join link for a meeting room (for ops staff and scripts on the server itself).
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Where the hub keeps its database and secrets.
+    #[arg(long, env = "GOVHUB_DATA_DIR", default_value = "govhub-data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL for the workspace data; without it the hub uses an embedded SQLite
+    /// file in the data directory.
+    #[arg(long, env = "GOVHUB_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Secret that signs join tokens; by default one is created in the data directory.
+    #[arg(long, env = "GOVHUB_TOKEN_SECRET", hide_env_values = true)]
+    pub token_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// HTTP(S) + websocket address.
+    #[arg(long, env = "GOVHUB_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// UDP address for all WebRTC media.
+    #[arg(long, env = "GOVHUB_MEDIA_LISTEN", default_value = "127.0.0.1:50000")]
+    pub media_listen: SocketAddr,
+    /// Address announced to browsers for media when --media-listen is a wildcard (0.0.0.0).
+    #[arg(long, env = "GOVHUB_MEDIA_PUBLIC_IP")]
+    pub media_public_ip: Option<IpAddr>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Development mode: anyone may ask for a join token for any room.
+    #[arg(long, env = "GOVHUB_DEV_MODE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub dev_mode: bool,
+    /// Most participants in one meeting room.
+    #[arg(long, env = "GOVHUB_MAX_PARTICIPANTS", default_value_t = 100)]
+    pub max_participants: usize,
+    /// Seconds a participant whose websocket dropped keeps the seat.
+    #[arg(long, env = "GOVHUB_RESUME_GRACE_SECS", default_value_t = 10)]
+    pub resume_grace_secs: u64,
+    /// PEM certificate chain: serve HTTPS (browsers allow cameras beyond loopback only on HTTPS).
+    #[arg(long, env = "GOVHUB_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "GOVHUB_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate made at start (for trials on a LAN).
+    #[arg(long, env = "GOVHUB_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        // The same defaults as the flags: `govhub` with no subcommand serves.
+        let cli = Cli::parse_from(["govhub", "serve"]);
+        match cli.command {
+            Some(Cmd::Serve(args)) => args,
+            _ => unreachable!("`serve` parses to Cmd::Serve"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The meeting room's name, as in /m/<room>.
+    pub room: String,
+    /// Display name carried by the token.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Seconds the token stays valid.
+    #[arg(long, default_value_t = 3600)]
+    pub ttl_secs: u64,
+    /// The hub's address as users reach it.
+    #[arg(long, env = "GOVHUB_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+}

@@ -1,0 +1,357 @@
+//! `ApiError`: the one error type at the HTTP edge, rendered as RFC 9457
+//! `application/problem+json` with a stable `code` and a Korean + English message.
+//!
+//! Body shape (documented in docs/api.md):
+//! `{type, title, status, detail, code, message: {ko, en}, errors?: [{field, message}]}`.
+//! `title` is fixed per `code` (English), `detail` repeats `message.en` for generic RFC 9457
+//! clients, and `message` is what a user interface shows.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::{Entity, StoreError};
+
+/// A field-level validation failure, listed in `errors`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: Message,
+}
+
+/// A message in both languages of the hub (Korean first).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Message {
+    pub ko: String,
+    pub en: String,
+}
+
+/// An error answered to an API client.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {}", message.en)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub message: Message,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    message: &'a Message,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        ko: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        let message = Message {
+            ko: ko.into(),
+            en: en.into(),
+        };
+        Self {
+            status,
+            code,
+            title,
+            message,
+            errors: Vec::new(),
+        }
+    }
+
+    /// 422 with one field error; more can be added with [`ApiError::with_field`].
+    pub fn validation(field: &str, ko: &str, en: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Validation failed",
+            "입력값이 올바르지 않습니다.",
+            "Some fields are invalid.",
+        )
+        .with_field(field, ko, en)
+    }
+
+    pub fn with_field(mut self, field: &str, ko: &str, en: &str) -> Self {
+        let message = Message {
+            ko: ko.into(),
+            en: en.into(),
+        };
+        self.errors.push(FieldError {
+            field: field.into(),
+            message,
+        });
+        self
+    }
+
+    pub fn not_found(entity: Entity) -> Self {
+        let (code, ko) = match entity {
+            Entity::Agency => ("agency_not_found", "기관을 찾을 수 없습니다."),
+            Entity::Unit => ("unit_not_found", "부서를 찾을 수 없습니다."),
+            Entity::Employee => ("employee_not_found", "직원을 찾을 수 없습니다."),
+        };
+        let en = format!("The {} does not exist.", entity.name());
+        Self::new(StatusCode::NOT_FOUND, code, "Not found", ko, en)
+    }
+
+    pub fn route_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "route_not_found",
+            "Not found",
+            "없는 API 경로입니다.",
+            "No such API endpoint.",
+        )
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed",
+            "이 경로에서 지원하지 않는 메서드입니다.",
+            "This endpoint does not support that method.",
+        )
+    }
+
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "Precondition failed",
+            "다른 사용자가 먼저 수정했습니다. 새로 불러온 뒤 다시 시도하세요.",
+            "The resource changed since you read it; fetch it again and retry.",
+        )
+    }
+
+    pub fn precondition_required() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "Precondition required",
+            "수정하려면 If-Match 헤더에 ETag를 보내야 합니다.",
+            "Send the resource's ETag in an If-Match header to change it.",
+        )
+    }
+
+    pub fn invalid_cursor() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+            "Invalid cursor",
+            "페이지 커서가 올바르지 않습니다.",
+            "The pagination cursor is not valid; start again without it.",
+        )
+    }
+
+    pub fn invalid_query(en: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "Invalid query",
+            "검색 조건이 올바르지 않습니다.",
+            en,
+        )
+    }
+
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "서버 오류가 발생했습니다. 잠시 후 다시 시도하세요.",
+            "The server failed; try again later.",
+        )
+    }
+
+    fn busy() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_busy",
+            "Service busy",
+            "요청이 몰려 처리하지 못했습니다. 다시 시도하세요.",
+            "The database was busy with other changes; retry the request.",
+        )
+    }
+
+    fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "Service unavailable",
+            "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도하세요.",
+            "The database is unreachable; try again later.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            kind: format!("urn:govhub:problem:{}", self.code),
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.message.en,
+            code: self.code,
+            message: &self.message,
+            errors: &self.errors,
+        };
+        let mut res = (self.status, Json(&problem)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let en = rejection.body_text();
+        match rejection {
+            JsonRejection::JsonDataError(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                "Invalid body",
+                "요청 본문의 필드나 형식이 올바르지 않습니다.",
+                en,
+            ),
+            JsonRejection::JsonSyntaxError(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "Invalid JSON",
+                "요청 본문이 올바른 JSON이 아닙니다.",
+                en,
+            ),
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Content-Type: application/json 으로 보내야 합니다.",
+                en,
+            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                "요청 본문이 너무 큽니다.",
+                "The request body is larger than this server accepts.",
+            ),
+            _ => Self::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                "Unreadable body",
+                "요청 본문을 읽을 수 없습니다.",
+                en,
+            ),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::invalid_query(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            "Invalid path",
+            "경로의 식별자가 올바르지 않습니다.",
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(entity) => Self::not_found(entity),
+            StoreError::Stale => Self::precondition_failed(),
+            StoreError::UnknownReference(entity, field) => {
+                let en = format!("No {} has this id.", entity.name());
+                let mut e = Self::validation(field, "존재하지 않는 항목을 가리킵니다.", &en);
+                e.code = match entity {
+                    Entity::Agency => "unknown_agency",
+                    Entity::Unit => "unknown_unit",
+                    Entity::Employee => "unknown_employee",
+                };
+                e
+            }
+            StoreError::Cycle => Self::new(
+                StatusCode::CONFLICT,
+                "unit_cycle",
+                "Unit cycle",
+                "부서를 자기 자신이나 하위 부서 아래로 옮길 수 없습니다.",
+                "A unit cannot be moved under itself or one of its descendants.",
+            ),
+            StoreError::CrossAgency(field) => Self::validation(
+                field,
+                "같은 기관의 부서여야 합니다.",
+                "The unit must belong to the same agency.",
+            ),
+            StoreError::Duplicate(field) => {
+                let en = format!("Another record already uses this {field}.");
+                let mut e = Self::new(
+                    StatusCode::CONFLICT,
+                    "duplicate",
+                    "Duplicate",
+                    "이미 사용 중인 값입니다.",
+                    en,
+                );
+                e.errors.push(FieldError {
+                    field: field.into(),
+                    message: Message {
+                        ko: "이미 사용 중입니다.".into(),
+                        en: "Already in use.".into(),
+                    },
+                });
+                e
+            }
+            StoreError::Db(db) if is_unavailable(&db) => {
+                tracing::warn!(error = %db, "store unavailable");
+                Self::unavailable()
+            }
+            StoreError::Db(db) if is_busy(&db) => {
+                tracing::warn!(error = %db, "store busy");
+                Self::busy()
+            }
+            other => {
+                tracing::error!(error = %other, "store failure");
+                Self::internal()
+            }
+        }
+    }
+}
+
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+    )
+}
+
+/// Contention the client can simply retry: SQLite busy/locked (after its busy timeout),
+/// PostgreSQL serialization failure, deadlock or lock timeout.
+fn is_busy(err: &sqlx::Error) -> bool {
+    const CODES: [&str; 6] = ["5", "6", "517", "40001", "40P01", "55P03"];
+    err.as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| CODES.contains(&code.as_ref()))
+}

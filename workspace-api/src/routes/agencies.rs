@@ -1,0 +1,152 @@
+//! Handlers for agencies (`/agencies`, `/agencies/{id}`) and their unit trees
+//! (`/agencies/{id}/units`, `/units/{id}`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::model::{Agency, AgencyId, AgencyPatch, NewAgency, NewUnit, Unit, UnitId, UnitPatch};
+use crate::paging::{self, Page};
+use crate::validate::Check;
+
+const NAME_MAX: usize = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Unit lists are whole trees; a page of a tree would be useless to draw.
+#[derive(Debug, Serialize)]
+pub struct UnitList {
+    items: Vec<Unit>,
+}
+
+/// `201 Created` with `Location` and `ETag`.
+pub(super) fn created<T: Serialize>(location: String, version: i64, body: T) -> Response {
+    let mut res = (StatusCode::CREATED, etag_headers(version), Json(body)).into_response();
+    if let Ok(v) = location.parse() {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<Page<Agency>>, ApiError> {
+    let limit = paging::limit(p.limit)?;
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| paging::decode_cursor::<AgencyId>("agencies", c))
+        .transpose()?;
+    let rows = st.store.list_agencies(after, limit + 1).await?;
+    Ok(Json(paging::page(rows, limit, "agencies", |a| a.id, |a| a)))
+}
+
+pub async fn get_one(
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<AgencyId>,
+) -> Result<Response, ApiError> {
+    let agency = st.store.get_agency(id).await?;
+    Ok((etag_headers(agency.version), Json(agency)).into_response())
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(mut new): ApiJson<NewAgency>,
+) -> Result<Response, ApiError> {
+    let mut c = Check::default();
+    c.code("code", &mut new.code);
+    c.text("name_ko", &mut new.name_ko, NAME_MAX, true);
+    c.text("name_en", &mut new.name_en, NAME_MAX, false);
+    c.finish()?;
+    let agency = st.store.create_agency(&actor, &new).await?;
+    Ok(created(
+        format!("/api/v1/agencies/{}", agency.id),
+        agency.version,
+        agency,
+    ))
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<AgencyId>,
+    IfMatch(version): IfMatch,
+    ApiJson(mut patch): ApiJson<AgencyPatch>,
+) -> Result<Response, ApiError> {
+    let mut c = Check::default();
+    if let Some(v) = &mut patch.name_ko {
+        c.text("name_ko", v, NAME_MAX, true);
+    }
+    if let Some(v) = &mut patch.name_en {
+        c.text("name_en", v, NAME_MAX, false);
+    }
+    c.finish()?;
+    let agency = st.store.update_agency(&actor, id, version, &patch).await?;
+    Ok((etag_headers(agency.version), Json(agency)).into_response())
+}
+
+pub async fn list_units(
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<AgencyId>,
+) -> Result<Json<UnitList>, ApiError> {
+    Ok(Json(UnitList {
+        items: st.store.list_units(id).await?,
+    }))
+}
+
+pub async fn get_unit(
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<UnitId>,
+) -> Result<Response, ApiError> {
+    let unit = st.store.get_unit(id).await?;
+    Ok((etag_headers(unit.version), Json(unit)).into_response())
+}
+
+pub async fn create_unit(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiPath(agency): ApiPath<AgencyId>,
+    ApiJson(mut new): ApiJson<NewUnit>,
+) -> Result<Response, ApiError> {
+    let mut c = Check::default();
+    c.text("name_ko", &mut new.name_ko, NAME_MAX, true);
+    c.text("name_en", &mut new.name_en, NAME_MAX, false);
+    c.finish()?;
+    let unit = st.store.create_unit(&actor, agency, &new).await?;
+    Ok(created(
+        format!("/api/v1/units/{}", unit.id),
+        unit.version,
+        unit,
+    ))
+}
+
+pub async fn update_unit(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<UnitId>,
+    IfMatch(version): IfMatch,
+    ApiJson(mut patch): ApiJson<UnitPatch>,
+) -> Result<Response, ApiError> {
+    let mut c = Check::default();
+    if let Some(v) = &mut patch.name_ko {
+        c.text("name_ko", v, NAME_MAX, true);
+    }
+    if let Some(v) = &mut patch.name_en {
+        c.text("name_en", v, NAME_MAX, false);
+    }
+    c.finish()?;
+    let unit = st.store.update_unit(&actor, id, version, &patch).await?;
+    Ok((etag_headers(unit.version), Json(unit)).into_response())
+}

@@ -1,0 +1,157 @@
+//! Handlers for the directory: `/employees` (search, create) and `/employees/{id}`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::agencies::created;
+use crate::error::ApiError;
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::model::{AgencyId, Employee, EmployeeId, EmployeePatch, NewEmployee};
+use crate::paging::{self, Page};
+use crate::store::SearchQuery;
+use crate::validate::{self, Check};
+
+const NAME_MAX: usize = 100;
+const FIELD_MAX: usize = 200;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    q: Option<String>,
+    agency: Option<AgencyId>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /employees?q=&agency=&cursor=&limit=`.
+pub async fn list(
+    State(st): State<AppState>,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> Result<Json<Page<Employee>>, ApiError> {
+    let limit = paging::limit(p.limit)?;
+    let q =
+        p.q.as_deref()
+            .map(validate::search_text)
+            .transpose()?
+            .filter(|q| !q.is_empty());
+    if let Some(agency) = p.agency {
+        st.store.get_agency(agency).await?;
+    }
+    // The cursor only continues the query it came from.
+    let scope = format!(
+        "employees|{}|{}",
+        q.as_deref().unwrap_or(""),
+        p.agency.map_or(0, |a| a.0)
+    );
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| paging::decode_cursor::<(i64, String, i64)>(&scope, c))
+        .transpose()?;
+    // Cursors can be forged; a name no row can have (PostgreSQL refuses NUL) is not ours.
+    if after
+        .as_ref()
+        .is_some_and(|(_, name, _)| name.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid_cursor());
+    }
+    let query = SearchQuery {
+        q,
+        agency: p.agency,
+        after,
+        limit: limit + 1,
+    };
+    let hits = st.store.search_employees(&query).await?;
+    let key = |h: &crate::store::SearchHit| (h.rank, h.sort_name.clone(), h.employee.id.0);
+    Ok(Json(paging::page(hits, limit, &scope, key, |h| h.employee)))
+}
+
+pub async fn get_one(
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> Result<Response, ApiError> {
+    let e = st.store.get_employee(id).await?;
+    Ok((etag_headers(e.version), Json(e)).into_response())
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(mut new): ApiJson<NewEmployee>,
+) -> Result<Response, ApiError> {
+    let mut c = Check::default();
+    c.text("name_ko", &mut new.name_ko, NAME_MAX, true);
+    c.text("name_en", &mut new.name_en, NAME_MAX, false);
+    c.text("title", &mut new.title, FIELD_MAX, false);
+    c.text("grade", &mut new.grade, FIELD_MAX, false);
+    c.phone("office_phone", &mut new.office_phone);
+    c.phone("mobile", &mut new.mobile);
+    c.email("email", &mut new.email);
+    c.opt_text("location", &mut new.location, FIELD_MAX);
+    c.url("photo_url", &mut new.photo_url);
+    c.finish()?;
+    let e = st.store.create_employee(&actor, &new).await?;
+    Ok(created(format!("/api/v1/employees/{}", e.id), e.version, e))
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<EmployeeId>,
+    IfMatch(version): IfMatch,
+    ApiJson(mut patch): ApiJson<EmployeePatch>,
+) -> Result<Response, ApiError> {
+    check_patch(&mut patch)?;
+    let e = st
+        .store
+        .update_employee(&actor, id, version, &patch)
+        .await?;
+    Ok((etag_headers(e.version), Json(e)).into_response())
+}
+
+pub async fn delete(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<EmployeeId>,
+    IfMatch(version): IfMatch,
+) -> Result<StatusCode, ApiError> {
+    st.store.delete_employee(&actor, id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn check_patch(p: &mut EmployeePatch) -> Result<(), ApiError> {
+    let mut c = Check::default();
+    if let Some(v) = &mut p.name_ko {
+        c.text("name_ko", v, NAME_MAX, true);
+    }
+    for (field, value, max) in [
+        ("name_en", &mut p.name_en, NAME_MAX),
+        ("title", &mut p.title, FIELD_MAX),
+        ("grade", &mut p.grade, FIELD_MAX),
+    ] {
+        if let Some(v) = value {
+            c.text(field, v, max, false);
+        }
+    }
+    // `Some(None)` clears the field; `Some(Some(..))` is checked like on create.
+    if let Some(v) = &mut p.office_phone {
+        c.phone("office_phone", v);
+    }
+    if let Some(v) = &mut p.mobile {
+        c.phone("mobile", v);
+    }
+    if let Some(v) = &mut p.email {
+        c.email("email", v);
+    }
+    if let Some(v) = &mut p.location {
+        c.opt_text("location", v, FIELD_MAX);
+    }
+    if let Some(v) = &mut p.photo_url {
+        c.url("photo_url", v);
+    }
+    c.finish()
+}

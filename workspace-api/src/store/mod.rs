@@ -1,0 +1,277 @@
+//! The `Store`: one sqlx pool over the embedded SQLite file or PostgreSQL, with the
+//! migrations of each backend, write transactions and the append-only audit log.
+//!
+//! Layout: this file holds connection, migration, transactions and audit; `agencies.rs`
+//! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
+//! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
+//!
+//! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
+//! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
+//! start, collation) are behind [`Backend`] methods. SQL text marked `AssertSqlSafe` is built
+//! only from constants and `$n` placeholders; every value is bound, never formatted in.
+
+mod agencies;
+mod employees;
+mod search;
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+use crate::extract::Actor;
+use crate::model::AuditEntry;
+
+pub use search::{SearchHit, SearchQuery};
+
+/// Where the workspace data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    /// Embedded SQLite file (created if missing).
+    SqliteFile(PathBuf),
+    /// Private in-memory SQLite, for tests and throwaway runs.
+    SqliteMemory,
+    /// PostgreSQL connection URL (`postgres://...`).
+    Postgres(String),
+}
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// SQLite must take its write lock up front: a deferred transaction that reads and then
+    /// writes fails with SQLITE_BUSY instead of waiting when another writer got there first.
+    fn begin_statement(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// Byte-order collation for sort keys, so that cursors compare the same way as the sort
+    /// whatever the server's default collation is. SQLite's default is already binary.
+    pub(crate) fn collate(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " COLLATE \"C\"",
+        }
+    }
+}
+
+/// The kinds of record the store knows, for errors and the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Agency,
+    Unit,
+    Employee,
+}
+
+impl Entity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Agency => "agency",
+            Entity::Unit => "unit",
+            Entity::Employee => "employee",
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a store operation did not happen. Every variant but `Db`/`Migrate` is the caller's
+/// doing and maps to a 4xx problem.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(Entity),
+    #[error("the record changed since the given version")]
+    Stale,
+    #[error("{1} refers to a missing {0}")]
+    UnknownReference(Entity, &'static str),
+    #[error("moving the unit there would create a cycle")]
+    Cycle,
+    #[error("the {0} refers to a unit of another agency")]
+    CrossAgency(&'static str),
+    #[error("duplicate {0}")]
+    Duplicate(&'static str),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Maps a unique-constraint violation to `Duplicate(field)`; other errors pass through.
+pub(crate) fn unique_as(field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |err| match err.as_database_error() {
+        Some(db) if db.is_unique_violation() => StoreError::Duplicate(field),
+        _ => StoreError::Db(err),
+    }
+}
+
+pub(crate) type Tx = Transaction<'static, Any>;
+
+/// Handle to the workspace database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects and brings the schema up to date with the backend's migrations.
+    pub async fn connect(
+        config: &DatabaseConfig,
+        max_connections: u32,
+    ) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let max = max_connections.max(1);
+        let (url, backend, options) = match config {
+            DatabaseConfig::SqliteFile(path) => {
+                let url = format!("sqlite://{}?mode=rwc", encode_path(path));
+                (url, Backend::Sqlite, pool_options().max_connections(max))
+            }
+            // One connection that never expires: the in-memory database lives as long as it.
+            DatabaseConfig::SqliteMemory => {
+                let options = pool_options()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+                ("sqlite::memory:".to_owned(), Backend::Sqlite, options)
+            }
+            DatabaseConfig::Postgres(url) => (
+                url.clone(),
+                Backend::Postgres,
+                pool_options().max_connections(max),
+            ),
+        };
+        let pool = options.connect(&url).await?;
+        if matches!(config, DatabaseConfig::SqliteFile(_)) {
+            // Readers then never block the writer; the setting is stored in the file.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection; later calls fail with `store_unavailable`.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction.
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin_with(self.backend.begin_statement()).await?)
+    }
+
+    /// The audit log, oldest first, after `after_id` (exclusive). Admin querying over HTTP
+    /// comes with accounts; tests and operators use this meanwhile.
+    pub async fn audit_entries(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at_ms, actor, action, entity, entity_id, detail FROM audit_log \
+             WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}
+
+/// Appends one audit row inside the caller's transaction, so the change and its record
+/// commit or vanish together.
+pub(crate) async fn audit(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity: Entity,
+    entity_id: i64,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at_ms, actor, action, entity, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now_ms())
+    .bind(actor.audit_name())
+    .bind(action)
+    .bind(entity.name())
+    .bind(entity_id)
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, StoreError> {
+    let detail: String = row.try_get("detail")?;
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        at_ms: row.try_get("at_ms")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        entity: row.try_get("entity")?,
+        entity_id: row.try_get("entity_id")?,
+        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+/// A request waits at most this long for a connection, then gets 503 instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT)
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The SQLite URL parser percent-decodes the path, so characters that would end it early
+/// (`?`, `#`) or start an escape (`%`) are encoded.
+fn encode_path(path: &std::path::Path) -> String {
+    let raw = path.to_string_lossy();
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

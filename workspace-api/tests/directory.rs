@@ -1,0 +1,280 @@
+//! Directory search and pagination, on SQLite and PostgreSQL alike.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+/// Two agencies and a handful of people chosen so each search rule has a witness.
+async fn seed(app: &TestApp) -> (i64, i64) {
+    let mois = app.create("/api/v1/agencies", json!({"code": "mois", "name_ko": "행정안전부", "name_en": "Ministry of the Interior and Safety"})).await;
+    let me = app
+        .create(
+            "/api/v1/agencies",
+            json!({"code": "me", "name_ko": "환경부", "name_en": "Ministry of Environment"}),
+        )
+        .await;
+    let (mois, me) = (mois["id"].as_i64().unwrap(), me["id"].as_i64().unwrap());
+    let people = [
+        (mois, "김민수", "Kim Minsu", "minsu.kim@mois.go.kr"),
+        (me, "민수", "Min Su", "minsu@me.go.kr"),
+        (me, "민수정", "Min Sujeong", "sujeong.min@me.go.kr"),
+        (me, "이민수", "Lee Minsu", "minsu.lee@me.go.kr"),
+        (mois, "김민서", "Kim Minseo", "minseo.kim@mois.go.kr"),
+        (mois, "박지훈", "Park Jihoon", "jhpark@mois.go.kr"),
+        (me, "김수현", "Kim Suhyun", "suhyun.kim@me.go.kr"),
+    ];
+    for (agency, ko, en, email) in people {
+        app.create(
+            "/api/v1/employees",
+            json!({"agency_id": agency, "name_ko": ko, "name_en": en, "email": email}),
+        )
+        .await;
+    }
+    (mois, me)
+}
+
+fn names(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name_ko"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn search(app: &TestApp, query: &str) -> Vec<String> {
+    let r = app.get(&format!("/api/v1/employees?{query}")).await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    names(&r.body)
+}
+
+async fn two_syllable_partials_rank_exact_prefix_partial(app: TestApp) {
+    seed(&app).await;
+    // exact 민수, prefix 민수정, then partials by name: 김민수, 이민수.
+    assert_eq!(
+        search(&app, "q=민수").await,
+        ["민수", "민수정", "김민수", "이민수"]
+    );
+    // contiguity: 김수 is not in 김민수.
+    assert_eq!(search(&app, "q=김수").await, ["김수현"]);
+}
+
+async fn initial_consonants_match(app: TestApp) {
+    seed(&app).await;
+    assert_eq!(search(&app, "q=ㄱㅁㅅ").await, ["김민서", "김민수"]);
+    // partial 초성: ㅁㅅ is inside ㄱㅁㅅ and ㅇㅁㅅ, a prefix of ㅁㅅ(ㅈ); exact 민수 first.
+    assert_eq!(
+        search(&app, "q=ㅁㅅ").await,
+        ["민수", "민수정", "김민서", "김민수", "이민수"]
+    );
+}
+
+async fn one_syllable_prefers_prefix(app: TestApp) {
+    seed(&app).await;
+    assert_eq!(search(&app, "q=김").await, ["김민서", "김민수", "김수현"]);
+}
+
+async fn english_names_and_email(app: TestApp) {
+    seed(&app).await;
+    assert_eq!(search(&app, "q=KIM%20MINSU").await, ["김민수"]);
+    assert_eq!(search(&app, "q=minse").await, ["김민서"]);
+    assert_eq!(search(&app, "q=jhpark").await, ["박지훈"]);
+    // Longer than a stored gram: verified path; e-mail prefixes rank 1 for all three.
+    assert_eq!(search(&app, "q=minsu").await, ["김민수", "민수", "이민수"]);
+    assert_eq!(search(&app, "q=kim%20m").await, ["김민서", "김민수"]);
+    assert_eq!(search(&app, "q=JHPark%40mois.go.kr").await, ["박지훈"]);
+    assert_eq!(search(&app, "q=minsu.kim%40mo").await, ["김민수"]);
+    // Domains are not indexed (the agency filter serves that need).
+    assert!(search(&app, "q=mois.go.kr").await.is_empty());
+    // "min su" is exact for 민수, prefix for Min Sujeong.
+    assert_eq!(search(&app, "q=min%20su").await[..2], ["민수", "민수정"]);
+}
+
+async fn decomposed_input_is_composed(app: TestApp) {
+    seed(&app).await;
+    // 민수 typed as conjoining jamo (ᄆ ᅵ ᆫ ᄉ ᅮ), percent-encoded.
+    let nfd = "%E1%84%86%E1%85%B5%E1%86%AB%E1%84%89%E1%85%AE";
+    assert_eq!(search(&app, &format!("q={nfd}")).await[0], "민수");
+}
+
+async fn agency_filter(app: TestApp) {
+    let (mois, me) = seed(&app).await;
+    assert_eq!(
+        search(&app, &format!("q=민수&agency={mois}")).await,
+        ["김민수"]
+    );
+    assert_eq!(
+        search(&app, &format!("q=민수&agency={me}")).await,
+        ["민수", "민수정", "이민수"]
+    );
+    assert_eq!(
+        search(&app, &format!("agency={mois}")).await,
+        ["김민서", "김민수", "박지훈"]
+    );
+    app.get("/api/v1/employees?q=민수&agency=999999")
+        .await
+        .assert_problem(404, "agency_not_found");
+    app.get("/api/v1/employees?agency=abc")
+        .await
+        .assert_problem(400, "invalid_query");
+}
+
+async fn edits_and_deletes_update_the_index(app: TestApp) {
+    let (mois, me) = seed(&app).await;
+    let e = app
+        .create(
+            "/api/v1/employees",
+            json!({"agency_id": mois, "name_ko": "최영희"}),
+        )
+        .await;
+    let uri = format!("/api/v1/employees/{}", e["id"]);
+    let etag = app.get(&uri).await.etag();
+    let r = app
+        .patch(&uri, Some(&etag), json!({"name_ko": "최영수"}))
+        .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    assert!(search(&app, "q=영희").await.is_empty());
+    assert_eq!(search(&app, "q=ㅊㅇㅅ").await, ["최영수"]);
+    // Moving to another agency moves the entry between filtered searches.
+    let r = app
+        .patch(&uri, Some(&r.etag()), json!({"agency_id": me}))
+        .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    assert!(
+        search(&app, &format!("q=영수&agency={mois}"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        search(&app, &format!("q=영수&agency={me}")).await,
+        ["최영수"]
+    );
+    let del = app
+        .send(
+            axum::http::Method::DELETE,
+            &uri,
+            &[("if-match", &r.etag())],
+            None,
+        )
+        .await;
+    assert_eq!(del.status, 204);
+    assert!(search(&app, "q=영수").await.is_empty());
+    app.get(&uri)
+        .await
+        .assert_problem(404, "employee_not_found");
+}
+
+async fn pages_walk_everything_once(app: TestApp) {
+    let (mois, _) = seed(&app).await;
+    for i in 0..18 {
+        app.create(
+            "/api/v1/employees",
+            json!({"agency_id": mois, "name_ko": format!("홍길동{i:02}")}),
+        )
+        .await;
+    }
+    // 25 people in total; walk the plain list and a search in pages of 10.
+    // The plain list, a short query (gram index) and a long one (verified path).
+    for (query, total) in [("", 25), ("q=홍길&", 18), ("q=홍길동0&", 10)] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = app
+                .get(&format!("/api/v1/employees?{query}limit=10{cursor}"))
+                .await;
+            assert_eq!(r.status, 200, "{:#}", r.body);
+            assert!(r.body["items"].as_array().unwrap().len() <= 10);
+            seen.extend(names(&r.body));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), total, "{query}: {seen:?}");
+        let mut dedup = seen.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup.len(), total);
+    }
+    let first = app.get("/api/v1/employees?limit=2").await;
+    assert_eq!(names(&first.body), ["김민서", "김민수"]);
+    let c = first.body["next_cursor"].as_str().unwrap();
+    assert_eq!(
+        search(&app, &format!("limit=2&cursor={c}")).await,
+        ["김수현", "민수"]
+    );
+    app.get(&format!("/api/v1/employees?q=민수&cursor={c}"))
+        .await
+        .assert_problem(400, "invalid_cursor");
+    app.get("/api/v1/employees?cursor=%21%21")
+        .await
+        .assert_problem(400, "invalid_cursor");
+    app.get("/api/v1/employees?limit=0")
+        .await
+        .assert_problem(400, "invalid_query");
+    app.get("/api/v1/employees?limit=1000")
+        .await
+        .assert_problem(400, "invalid_query");
+    let agencies = app.get("/api/v1/agencies?limit=1").await;
+    assert_eq!(agencies.body["items"][0]["code"], "mois");
+    let next = agencies.body["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(&format!("/api/v1/agencies?limit=1&cursor={next}"))
+        .await;
+    assert_eq!(rest.body["items"][0]["code"], "me");
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+}
+
+async fn hostile_queries_never_fail(app: TestApp) {
+    seed(&app).await;
+    for q in [
+        "%25",
+        "_",
+        "%5C",
+        "'",
+        "%27%20OR%201%3D1--",
+        "%E2%80%8B",
+        "%F0%9F%98%80",
+        "a%20%20%20b",
+        "%FF",
+    ] {
+        let r = app.get(&format!("/api/v1/employees?q={q}")).await;
+        assert_eq!(r.status, 200, "q={q}: {:#}", r.body);
+        assert!(r.body["items"].as_array().unwrap().is_empty(), "q={q}");
+    }
+    app.get("/api/v1/employees?q=%00")
+        .await
+        .assert_problem(400, "invalid_query");
+    // A well-formed cursor for this very query, forged to carry a NUL.
+    let forged = workspace_api::paging::encode_cursor("employees||0", &(0, "\u{0}", 1));
+    app.get(&format!("/api/v1/employees?cursor={forged}"))
+        .await
+        .assert_problem(400, "invalid_cursor");
+    let forged = workspace_api::paging::encode_cursor("employees||0", &(i64::MAX, "", i64::MIN));
+    assert_eq!(
+        app.get(&format!("/api/v1/employees?cursor={forged}"))
+            .await
+            .status,
+        200
+    );
+    let long = "가".repeat(101);
+    app.get(&format!("/api/v1/employees?q={long}"))
+        .await
+        .assert_problem(400, "invalid_query");
+    app.get("/api/v1/employees?bogus=1")
+        .await
+        .assert_problem(400, "invalid_query");
+}
+
+both_backends!(
+    two_syllable_partials_rank_exact_prefix_partial,
+    initial_consonants_match,
+    one_syllable_prefers_prefix,
+    english_names_and_email,
+    decomposed_input_is_composed,
+    agency_filter,
+    edits_and_deletes_update_the_index,
+    pages_walk_everything_once,
+    hostile_queries_never_fail,
+);
