@@ -58,12 +58,16 @@ export class LevelMeter {
     this.source = this.ctx.createMediaStreamSource(stream);
     this.source.connect(analyser);
     const samples = new Float32Array(analyser.fftSize);
+    let shown = 0;
     const tick = () => {
       analyser.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const s of samples) sum += s * s;
-      // RMS to a 0..1 scale that makes normal speech fill about half the meter.
-      this.onLevel(Math.min(1, Math.sqrt(sum / samples.length) * 4));
+      // RMS to a 0..1 scale that makes normal speech fill about half the meter; peaks fall
+      // back slowly so that short sounds stay visible.
+      const level = Math.min(1, Math.sqrt(sum / samples.length) * 4);
+      shown = Math.max(level, shown * 0.92);
+      this.onLevel(shown);
       this.frame = requestAnimationFrame(tick);
     };
     tick();

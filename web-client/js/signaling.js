@@ -63,7 +63,14 @@ export class Signaling {
    */
   async join(room, token, name) {
     const ws = await this.open();
-    const reply = await this.request(ws, { type: 'join', v: PROTOCOL_VERSION, room, token, name }, 'joined');
+    /** @type {ServerMessage} */
+    let reply;
+    try {
+      reply = await this.request(ws, { type: 'join', v: PROTOCOL_VERSION, room, token, name }, 'joined');
+    } catch (e) {
+      ws.close();
+      throw e;
+    }
     const joined = /** @type {JoinedMessage} */ (reply);
     this.seat = {
       participant: joined.participant,
@@ -154,9 +161,9 @@ export class Signaling {
       try {
         const ws = await this.open();
         const msg = { type: /** @type {const} */ ('resume'), participant: seat.participant, resume_token: seat.resume_token };
-        const reply = /** @type {ResumedMessage} */ (await this.request(ws, msg, 'resumed'));
+        const reply = await this.request(ws, msg, 'resumed').catch((e) => { ws.close(); throw e; });
         this.attach(ws);
-        this.handlers.resumed(reply);
+        this.handlers.resumed(/** @type {ResumedMessage} */ (reply));
         return;
       } catch (e) {
         if (e instanceof HubError && e.code === 'resume_failed') break;
