@@ -93,7 +93,8 @@ fn run_script(name: &str, artifacts: &Path) -> Output {
     eprintln!(
         "browser test: no network namespace (not root or no unshare); using 127.0.0.1 directly"
     );
-    let hub = spawn_hub(&[]);
+    // Keep in step with HUB_ARGS in tests/browser/lib.mjs.
+    let hub = spawn_hub(&["--resume-grace-secs", "120"]);
     Command::new("node")
         .arg(&script)
         .arg(&hub.http)

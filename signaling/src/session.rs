@@ -62,6 +62,9 @@ pub(crate) enum Flow {
 enum End {
     /// The socket closed or failed without `leave`.
     Dropped,
+    /// The client closed with 1001 "going away": browsers do that when the tab closes or
+    /// navigates, and nobody will resume, so the seat goes at once instead of after the grace.
+    GoingAway,
     /// The client said `leave` (the seat is already released).
     Left,
     /// The outbox closed: the seat moved to another session, or this one fell behind.
@@ -138,6 +141,9 @@ impl Session {
         frame: Option<Result<Message, axum::Error>>,
     ) -> Option<End> {
         let msg = match frame {
+            Some(Ok(Message::Close(Some(close)))) if close.code == close_code::AWAY => {
+                return Some(End::GoingAway);
+            }
             None | Some(Ok(Message::Close(_))) => return Some(End::Dropped),
             Some(Ok(msg)) => msg,
             Some(Err(e)) if is_too_large(&e) => {
@@ -256,6 +262,11 @@ impl Session {
             End::Fatal => {
                 registry
                     .release(&seat.participant, seat.epoch, LeaveReason::Disconnected)
+                    .await
+            }
+            End::GoingAway => {
+                registry
+                    .release(&seat.participant, seat.epoch, LeaveReason::Left)
                     .await
             }
         }

@@ -94,3 +94,28 @@ async fn no_resume_means_leaving_after_grace() {
         .await;
     late.expect_error("resume_failed").await;
 }
+
+#[tokio::test]
+async fn closing_the_tab_leaves_at_once() {
+    // Browsers close a page's websockets with 1001 "going away" when the tab closes or
+    // navigates; nobody is coming back to resume, so the others must see the leave now, not
+    // after the grace (which is an hour here, so waiting for it would hang the test).
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let config = SignalingConfig {
+        resume_grace: Duration::from_secs(3600),
+        ..common::config()
+    };
+    let hub = common::start(config).await;
+    let (mut a, ja) = hub.join("r", "A").await;
+    let (mut b, _) = hub.join("r", "B").await;
+    a.expect("participant_joined").await;
+    let frame = CloseFrame { code: CloseCode::Away, reason: "".into() };
+    a.send_raw(Message::Close(Some(frame))).await.unwrap();
+    let left = b.expect("participant_left").await;
+    assert_eq!(left["participant"], ja["participant"]);
+    assert_eq!(left["reason"], "left");
+    let pa = ParticipantId(ja["participant"].as_str().unwrap().to_owned());
+    hub.wait_left(&pa).await;
+}

@@ -98,12 +98,18 @@ let hubDataDir = null;
  * @param {string} target
  * @returns {Promise<string>}
  */
+/**
+ * A resume grace far longer than any wait in the tests, so a participant who closes the tab is
+ * seen to leave because the client and hub treat that as leaving, not because the grace ran out.
+ */
+export const HUB_ARGS = ['--resume-grace-secs', '120'];
+
 export async function hubUrl(target) {
   if (!target.startsWith('--hub-bin=')) return target.replace(/\/$/, '');
   const bin = target.slice('--hub-bin='.length);
   hubDataDir = mkdtempSync(join(tmpdir(), 'govhub-browser-'));
   const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--media-listen', '127.0.0.1:0',
-    '--data-dir', hubDataDir], { stdio: ['ignore', 'pipe', 'inherit'], env: { RUST_LOG: 'warn', ...process.env } });
+    '--data-dir', hubDataDir, ...HUB_ARGS], { stdio: ['ignore', 'pipe', 'inherit'], env: { RUST_LOG: 'warn', ...process.env } });
   hubProcess = child;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('govhub printed no ready line')), 60_000);

@@ -58,14 +58,14 @@ async function expectMedia(who, videos, audios, step) {
   }, 60_000);
 }
 
-/** @param {Person[]} people @param {number} n */
-async function expectCount(people, n) {
+/** @param {Person[]} people @param {number} n @param {number} [timeoutMs] */
+async function expectCount(people, n, timeoutMs) {
   for (const who of people) {
     await waitFor(`${who.name} to see ${n} participants`, async () => {
       const state = await debugState(who);
       const shown = await who.page.getAttribute('#people-count', 'data-count');
       return state.participants === n && shown === String(n) ? true : Promise.reject(new Error(JSON.stringify({ state, shown })));
-    });
+    }, timeoutMs);
   }
 }
 
@@ -166,9 +166,16 @@ async function run() {
     await c.page.click('#btn-leave');
     await waitFor('C to leave', async () => (await debugState(c)).phase === 'left');
     await expectCount([a, b], 2);
+
+    // Closing the tab is leaving too. The bound is not a speed target: it separates leaving
+    // (the page says `leave`, the hub takes close code 1001 as leaving: well under a second)
+    // from the fallbacks that would also get there (the media transport timing out, ~20 s
+    // here, or the resume grace, 120 s in these tests).
+    await b.page.close({ runBeforeUnload: true });
+    await expectCount([a], 1, 8_000);
     const bad = people.flatMap((who) => who.logs.filter((l) => l.startsWith('pageerror') || l.includes('Content Security Policy')));
     if (bad.length > 0) throw new Error(`page errors or CSP violations: ${bad.join(' | ')}`);
-    console.log(`browser meeting test: PASS (3 participants, audio+video both ways, screen share stop/restart, websocket resume, leave; dev banner ${devBanner ? 'shown' : 'hidden'}; screenshots in ${artifacts})`);
+    console.log(`browser meeting test: PASS (3 participants, audio+video both ways, screen share stop/restart, websocket resume, leave, tab close; dev banner ${devBanner ? 'shown' : 'hidden'}; screenshots in ${artifacts})`);
   } catch (e) {
     for (const who of people) {
       await who.page.screenshot({ path: join(artifacts, `failed-${who.name}.png`) }).catch(() => {});

@@ -96,6 +96,9 @@ function wireControls() {
     button.addEventListener('click', () => togglePanel(which, false));
   }
   byId('btn-leave').addEventListener('click', () => current?.leave());
+  // Closing the tab or navigating away is leaving: say so, so the others' tiles go at once
+  // instead of after the resume grace. (The hub also treats close code 1001 as leaving.)
+  window.addEventListener('pagehide', () => current?.leave());
   byId('sound-button').addEventListener('click', () => current?.resumeAudio());
   byId('rejoin').addEventListener('click', () => location.reload());
   document.addEventListener('keydown', (ev) => {
