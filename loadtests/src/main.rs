@@ -11,7 +11,10 @@ use loadtests::{MediaOptions, Participant, ParticipantOptions, ParticipantStats}
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "govhub-load", about = "Synthetic WebRTC participants for govhub")]
+#[command(
+    name = "govhub-load",
+    about = "Synthetic WebRTC participants for govhub"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -74,7 +77,11 @@ fn summarize(stats: ParticipantStats) -> Summary {
         })
         .collect();
     Summary {
-        participant: stats.participant.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
+        participant: stats
+            .participant
+            .as_ref()
+            .map(|p| p.0.clone())
+            .unwrap_or_default(),
         name: stats.name.clone(),
         connected_ms: stats.connected_ms,
         tracks,
@@ -85,15 +92,32 @@ fn summarize(stats: ParticipantStats) -> Summary {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Smoke { url, room, participants, duration, no_simulcast, seed, json } => {
+        Command::Smoke {
+            url,
+            room,
+            participants,
+            duration,
+            no_simulcast,
+            seed,
+            json,
+        } => {
             let mut joined = Vec::new();
             for i in 0..participants {
-                let media = MediaOptions { simulcast: !no_simulcast, seed: seed.wrapping_add(i as u64), ..Default::default() };
-                let opts = ParticipantOptions { media, ..Default::default() };
+                let media = MediaOptions {
+                    simulcast: !no_simulcast,
+                    seed: seed.wrapping_add(i as u64),
+                    ..Default::default()
+                };
+                let opts = ParticipantOptions {
+                    media,
+                    ..Default::default()
+                };
                 let p = Participant::join(&url, &room, &format!("load-{i}"), opts)
                     .await
                     .with_context(|| format!("participant {i} join"))?;
@@ -106,7 +130,8 @@ async fn main() -> anyhow::Result<()> {
             }
             let text = serde_json::to_string_pretty(&summaries)?;
             if let Some(path) = json {
-                std::fs::write(&path, &text).with_context(|| format!("write {}", path.display()))?;
+                std::fs::write(&path, &text)
+                    .with_context(|| format!("write {}", path.display()))?;
             }
             println!("{text}");
         }

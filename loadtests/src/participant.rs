@@ -65,13 +65,25 @@ impl Participant {
     /// Joins `room` on the hub at `http_url` (e.g. `http://127.0.0.1:8080`), publishes what
     /// `opts.media` asks for and subscribes to everyone else. Returns once the first offer is
     /// sent; media starts when the answer arrives.
-    pub async fn join(http_url: &str, room: &str, name: &str, opts: ParticipantOptions) -> anyhow::Result<Participant> {
+    pub async fn join(
+        http_url: &str,
+        room: &str,
+        name: &str,
+        opts: ParticipantOptions,
+    ) -> anyhow::Result<Participant> {
         let token = match &opts.token {
             Some(t) => t.clone(),
-            None => signal::fetch_dev_token(http_url, room, name).await.context("dev token")?,
+            None => signal::fetch_dev_token(http_url, room, name)
+                .await
+                .context("dev token")?,
         };
         let (mut tx, mut rx) = signal::connect(http_url).await?;
-        let join = ClientMessage::Join { v: PROTOCOL_VERSION, room: room.into(), token, name: Some(name.to_owned()) };
+        let join = ClientMessage::Join {
+            v: PROTOCOL_VERSION,
+            room: room.into(),
+            token,
+            name: Some(name.to_owned()),
+        };
         tx.send(&join).await?;
         let (id, tracks) = tokio::time::timeout(opts.join_timeout, wait_joined(&mut rx))
             .await
@@ -103,7 +115,15 @@ impl Participant {
         let media = Arc::clone(&neg.media);
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let signaling = tokio::spawn(run(neg, tx, rx, peer_events, cmd_rx).instrument(span));
-        Ok(Participant { id, room: room.into(), shared, pc, cmd_tx, signaling: Some(signaling), media })
+        Ok(Participant {
+            id,
+            room: room.into(),
+            shared,
+            pc,
+            cmd_tx,
+            signaling: Some(signaling),
+            media,
+        })
     }
 
     /// The seat the hub gave us.
@@ -123,7 +143,11 @@ impl Participant {
     /// Tells the hub the size a subscribed video is shown at (it picks the simulcast layer
     /// from it); 0×0 pauses the track.
     pub fn set_video_size(&self, track: &TrackId, width: u32, height: u32) {
-        let msg = ClientMessage::VideoSize { track: track.clone(), width, height };
+        let msg = ClientMessage::VideoSize {
+            track: track.clone(),
+            width,
+            height,
+        };
         let _ = self.cmd_tx.send(Cmd::Send(msg));
     }
 
@@ -139,7 +163,12 @@ impl Participant {
     }
 
     fn stop_media(&self) {
-        for task in self.media.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for task in self
+            .media
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             task.abort();
         }
     }
@@ -157,8 +186,14 @@ impl Drop for Participant {
 async fn wait_joined(rx: &mut SignalRx) -> anyhow::Result<(ParticipantId, Vec<TrackInfo>)> {
     while let Some(msg) = rx.recv().await {
         match msg? {
-            ServerMessage::Joined { participant, tracks, .. } => return Ok((participant, tracks)),
-            ServerMessage::Error { code, message, .. } => bail!("join refused: {code:?}: {message}"),
+            ServerMessage::Joined {
+                participant,
+                tracks,
+                ..
+            } => return Ok((participant, tracks)),
+            ServerMessage::Error { code, message, .. } => {
+                bail!("join refused: {code:?}: {message}")
+            }
             other => tracing::debug!(?other, "before joined"),
         }
     }
@@ -206,34 +241,70 @@ impl Negotiator {
                 TrackKind::Audio => RtpCodecKind::Audio,
                 TrackKind::Video => RtpCodecKind::Video,
             };
-            let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, ..Default::default() };
-            added.push((self.pc.add_transceiver_from_kind(kind, Some(init)).await?, info));
+            let init = RTCRtpTransceiverInit {
+                direction: RTCRtpTransceiverDirection::Recvonly,
+                ..Default::default()
+            };
+            added.push((
+                self.pc.add_transceiver_from_kind(kind, Some(init)).await?,
+                info,
+            ));
         }
         let offer = self.pc.create_offer(None).await?;
         self.pc.set_local_description(offer).await?;
-        let sdp = self.pc.local_description().await.map(|d| d.sdp).context("no local description")?;
+        let sdp = self
+            .pc
+            .local_description()
+            .await
+            .map(|d| d.sdp)
+            .context("no local description")?;
         let mut subscribe = Vec::new();
         for (t, info) in added {
             let mid = t.mid().await?.context("subscription m-line has no mid")?;
-            self.shared.subs.lock().unwrap_or_else(|p| p.into_inner()).insert(mid.clone(), info.clone());
-            subscribe.push(SubscribeSpec { mid, track: info.track });
+            self.shared
+                .subs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(mid.clone(), info.clone());
+            subscribe.push(SubscribeSpec {
+                mid,
+                track: info.track,
+            });
         }
-        let publish = if self.first_sent { Vec::new() } else { self.publisher.specs().await? };
-        tracing::debug!(publish = publish.len(), subscribe = subscribe.len(), "offer");
-        tx.send(&ClientMessage::Offer { sdp, publish, subscribe }).await?;
+        let publish = if self.first_sent {
+            Vec::new()
+        } else {
+            self.publisher.specs().await?
+        };
+        tracing::debug!(
+            publish = publish.len(),
+            subscribe = subscribe.len(),
+            "offer"
+        );
+        tx.send(&ClientMessage::Offer {
+            sdp,
+            publish,
+            subscribe,
+        })
+        .await?;
         self.first_sent = true;
         self.in_flight = true;
         Ok(())
     }
 
     async fn on_answer(&mut self, sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
-        self.pc.set_remote_description(RTCSessionDescription::answer(sdp)?).await?;
+        self.pc
+            .set_remote_description(RTCSessionDescription::answer(sdp)?)
+            .await?;
         self.in_flight = false;
         self.shared.with_stats(|s| s.negotiations += 1);
         if !self.media_started {
             self.media_started = true;
             let tasks = self.publisher.start(&self.shared, &self.opts.media).await?;
-            self.media.lock().unwrap_or_else(|p| p.into_inner()).extend(tasks);
+            self.media
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(tasks);
         }
         self.offer_if_due(tx).await
     }
@@ -255,12 +326,19 @@ impl Negotiator {
                 self.queue(vec![track]);
                 self.offer_if_due(tx).await?;
             }
-            ServerMessage::Error { code, message, fatal } => {
+            ServerMessage::Error {
+                code,
+                message,
+                fatal,
+            } => {
                 tracing::warn!(?code, %message, fatal, "hub error");
-                self.shared.with_stats(|s| s.hub_errors.push(format!("{code:?}: {message}")));
+                self.shared
+                    .with_stats(|s| s.hub_errors.push(format!("{code:?}: {message}")));
                 // A refused offer gets no answer: take it back so the next one starts clean.
-                let offer_refused =
-                    matches!(code, ErrorCode::InvalidSdp | ErrorCode::NegotiationFailed | ErrorCode::UnknownTrack);
+                let offer_refused = matches!(
+                    code,
+                    ErrorCode::InvalidSdp | ErrorCode::NegotiationFailed | ErrorCode::UnknownTrack
+                );
                 if self.in_flight && offer_refused {
                     self.in_flight = false;
                     if let Ok(rollback) = RTCSessionDescription::rollback(None) {

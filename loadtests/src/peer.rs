@@ -11,10 +11,12 @@ use std::time::Instant;
 
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::{Attribute, Interceptor, Packet, Slot, StreamInfo, TaggedPacket};
-use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
-use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
-use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
+use rtc::peer_connection::configuration::media_engine::{
+    MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
+};
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp_transceiver::rtp_sender::{
@@ -52,7 +54,10 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new(name: &str) -> Arc<Shared> {
-        let stats = ParticipantStats { name: name.to_owned(), ..Default::default() };
+        let stats = ParticipantStats {
+            name: name.to_owned(),
+            ..Default::default()
+        };
         Arc::new(Shared {
             stats: Mutex::new(stats),
             subs: Mutex::new(HashMap::new()),
@@ -106,7 +111,8 @@ impl PeerConnectionEventHandler for Handler {
             RTCPeerConnectionState::Connected => {
                 self.shared.with_stats(|s| {
                     s.connected = true;
-                    s.connected_ms.get_or_insert(ms_since(self.shared.joined_at));
+                    s.connected_ms
+                        .get_or_insert(ms_since(self.shared.joined_at));
                 });
                 self.shared.connected.send_replace(true);
             }
@@ -138,7 +144,10 @@ pub(crate) async fn build(
         .with_multicast_dns_mode(MulticastDnsMode::Disabled)
         .build();
     let (tx, rx) = mpsc::unbounded_channel();
-    let handler = Arc::new(Handler { shared: Arc::clone(shared), events: tx });
+    let handler = Arc::new(Handler {
+        shared: Arc::clone(shared),
+        events: tx,
+    });
     let pc = PeerConnectionBuilder::new()
         .with_configuration(RTCConfigurationBuilder::new().build())
         .with_media_engine(media_engine)
@@ -162,8 +171,17 @@ fn media_engine() -> anyhow::Result<MediaEngine> {
         sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
         rtcp_feedback: vec![],
     };
-    me.register_codec(RTCRtpCodecParameters { rtp_codec: opus, payload_type: OPUS_PT, ..Default::default() }, RtpCodecKind::Audio)?;
-    let fir = RTCPFeedback { typ: "ccm".to_owned(), parameter: "fir".to_owned() };
+    me.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: opus,
+            payload_type: OPUS_PT,
+        },
+        RtpCodecKind::Audio,
+    )?;
+    let fir = RTCPFeedback {
+        typ: "ccm".to_owned(),
+        parameter: "fir".to_owned(),
+    };
     let vp8 = RTCRtpCodec {
         mime_type: MIME_TYPE_VP8.to_owned(),
         clock_rate: 90_000,
@@ -171,9 +189,17 @@ fn media_engine() -> anyhow::Result<MediaEngine> {
         sdp_fmtp_line: String::new(),
         rtcp_feedback: vec![fir],
     };
-    me.register_codec(RTCRtpCodecParameters { rtp_codec: vp8, payload_type: VP8_PT, ..Default::default() }, RtpCodecKind::Video)?;
+    me.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: vp8,
+            payload_type: VP8_PT,
+        },
+        RtpCodecKind::Video,
+    )?;
     for uri in [MID_URI, AUDIO_LEVEL_URI] {
-        let cap = RTCRtpHeaderExtensionCapability { uri: uri.to_owned() };
+        let cap = RTCRtpHeaderExtensionCapability {
+            uri: uri.to_owned(),
+        };
         me.register_header_extension(cap, RtpCodecKind::Audio, None)?;
     }
     Ok(me)

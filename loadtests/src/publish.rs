@@ -84,14 +84,21 @@ struct Wire {
 
 impl Publisher {
     /// Adds the send-only transceivers `opts` asks for; nothing is sent until [`Self::start`].
-    pub async fn add(pc: &Arc<dyn PeerConnection>, opts: &MediaOptions) -> anyhow::Result<Publisher> {
+    pub async fn add(
+        pc: &Arc<dyn PeerConnection>,
+        opts: &MediaOptions,
+    ) -> anyhow::Result<Publisher> {
         let mut tracks = Vec::new();
         if opts.audio {
             let layers = [Layer::Audio];
             tracks.push(add_track(pc, TrackSource::Microphone, &layers, false).await?);
         }
         if opts.video {
-            let layers: &[Layer] = if opts.simulcast { &[Layer::Q, Layer::H, Layer::F] } else { &[Layer::Q] };
+            let layers: &[Layer] = if opts.simulcast {
+                &[Layer::Q, Layer::H, Layer::F]
+            } else {
+                &[Layer::Q]
+            };
             tracks.push(add_track(pc, TrackSource::Camera, layers, opts.simulcast).await?);
         }
         Ok(Publisher { tracks })
@@ -101,25 +108,52 @@ impl Publisher {
     pub async fn specs(&self) -> anyhow::Result<Vec<PublishSpec>> {
         let mut specs = Vec::new();
         for t in &self.tracks {
-            let mid = t.transceiver.mid().await?.ok_or_else(|| anyhow::anyhow!("publish m-line has no mid"))?;
-            specs.push(PublishSpec { mid, source: t.source });
+            let mid = t
+                .transceiver
+                .mid()
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("publish m-line has no mid"))?;
+            specs.push(PublishSpec {
+                mid,
+                source: t.source,
+            });
         }
         Ok(specs)
     }
 
     /// Starts pacing media on every track (call once the answer is applied).
-    pub async fn start(&self, shared: &Arc<Shared>, opts: &MediaOptions) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    pub async fn start(
+        &self,
+        shared: &Arc<Shared>,
+        opts: &MediaOptions,
+    ) -> anyhow::Result<Vec<JoinHandle<()>>> {
         let mut tasks = Vec::new();
         for (i, t) in self.tracks.iter().enumerate() {
             let wire = wire(t).await?;
             let keyframe = Arc::new(AtomicBool::new(false));
-            let names: Vec<String> = t.streams.iter().map(|(l, _)| stream_name(*l, opts.simulcast)).collect();
-            tasks.push(tokio::spawn(watch_rtcp(Arc::clone(&t.local), Arc::clone(&keyframe), Arc::clone(shared), names)));
+            let names: Vec<String> = t
+                .streams
+                .iter()
+                .map(|(l, _)| stream_name(*l, opts.simulcast))
+                .collect();
+            tasks.push(tokio::spawn(watch_rtcp(
+                Arc::clone(&t.local),
+                Arc::clone(&keyframe),
+                Arc::clone(shared),
+                names,
+            )));
             let seed = opts.seed.wrapping_mul(31).wrapping_add(i as u64);
-            let sender = Sender { local: Arc::clone(&t.local), wire, shared: Arc::clone(shared), rng: StdRng::seed_from_u64(seed) };
+            let sender = Sender {
+                local: Arc::clone(&t.local),
+                wire,
+                shared: Arc::clone(shared),
+                rng: StdRng::seed_from_u64(seed),
+            };
             tasks.push(match t.source.kind() {
                 sfu::TrackKind::Audio => tokio::spawn(sender.audio(t.streams[0].1)),
-                sfu::TrackKind::Video => tokio::spawn(sender.video(t.streams.clone(), keyframe, opts.clone())),
+                sfu::TrackKind::Video => {
+                    tokio::spawn(sender.video(t.streams.clone(), keyframe, opts.clone()))
+                }
             });
         }
         Ok(tasks)
@@ -149,7 +183,11 @@ async fn add_track(
         .iter()
         .map(|(layer, ssrc)| RTCRtpEncodingParameters {
             rtp_coding_parameters: RTCRtpCodingParameters {
-                rid: if simulcast { layer.rid().to_owned().into() } else { Default::default() },
+                rid: if simulcast {
+                    layer.rid().to_owned()
+                } else {
+                    Default::default()
+                },
                 ssrc: Some(*ssrc),
                 ..Default::default()
             },
@@ -166,20 +204,53 @@ async fn add_track(
         codings,
     );
     let local = Arc::new(TrackLocalStaticRTP::new(track));
-    let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, streams: vec![], send_encodings: vec![] };
-    let transceiver = pc.add_transceiver_from_track(Arc::clone(&local) as Arc<dyn TrackLocal>, Some(init)).await?;
-    Ok(PubTrack { source, local, transceiver, streams })
+    let init = RTCRtpTransceiverInit {
+        direction: RTCRtpTransceiverDirection::Sendonly,
+        streams: vec![],
+        send_encodings: vec![],
+    };
+    let transceiver = pc
+        .add_transceiver_from_track(Arc::clone(&local) as Arc<dyn TrackLocal>, Some(init))
+        .await?;
+    Ok(PubTrack {
+        source,
+        local,
+        transceiver,
+        streams,
+    })
 }
 
 fn codec(mime: &str, clock_rate: u32, channels: u16) -> RTCRtpCodec {
-    RTCRtpCodec { mime_type: mime.to_owned(), clock_rate, channels, sdp_fmtp_line: String::new(), rtcp_feedback: vec![] }
+    RTCRtpCodec {
+        mime_type: mime.to_owned(),
+        clock_rate,
+        channels,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![],
+    }
 }
 
 async fn wire(t: &PubTrack) -> anyhow::Result<Wire> {
-    let sender = t.transceiver.sender().await?.ok_or_else(|| anyhow::anyhow!("publish transceiver has no sender"))?;
+    let sender = t
+        .transceiver
+        .sender()
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("publish transceiver has no sender"))?;
     let params = sender.get_parameters().await?;
-    let pt = params.rtp_parameters.codecs.first().map(|c| c.payload_type).ok_or_else(|| anyhow::anyhow!("no codec negotiated"))?;
-    let ext = |uri: &str| params.rtp_parameters.header_extensions.iter().find(|e| e.uri == uri).map(|e| e.id as u8);
+    let pt = params
+        .rtp_parameters
+        .codecs
+        .first()
+        .map(|c| c.payload_type)
+        .ok_or_else(|| anyhow::anyhow!("no codec negotiated"))?;
+    let ext = |uri: &str| {
+        params
+            .rtp_parameters
+            .header_extensions
+            .iter()
+            .find(|e| e.uri == uri)
+            .map(|e| e.id as u8)
+    };
     let mid = t.transceiver.mid().await?;
     Ok(Wire {
         pt,
@@ -190,9 +261,16 @@ async fn wire(t: &PubTrack) -> anyhow::Result<Wire> {
 }
 
 /// Counts keyframe requests from the hub and raises the flag the video sender reads.
-async fn watch_rtcp(local: Arc<TrackLocalStaticRTP>, keyframe: Arc<AtomicBool>, shared: Arc<Shared>, names: Vec<String>) {
+async fn watch_rtcp(
+    local: Arc<TrackLocalStaticRTP>,
+    keyframe: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    names: Vec<String>,
+) {
     while let Some(event) = local.poll().await {
-        let TrackLocalEvent::OnRtcpPacket(packets) = event else { continue };
+        let TrackLocalEvent::OnRtcpPacket(packets) = event else {
+            continue;
+        };
         if wants_keyframe(&packets) {
             keyframe.store(true, Ordering::Relaxed);
             shared.with_stats(|s| {
@@ -232,17 +310,31 @@ impl Sender {
         loop {
             tick.tick().await;
             let len = self.rng.random_range(60..=120);
-            let probe = Probe { layer: Layer::Audio, seq: st.probe_seq, sent_us: now_us() };
+            let probe = Probe {
+                layer: Layer::Audio,
+                seq: st.probe_seq,
+                sent_us: now_us(),
+            };
             let payload = synth::audio_payload(probe, len);
             self.write(&mut st, payload, false, false).await;
             st.ts = st.ts.wrapping_add(960);
         }
     }
 
-    async fn video(mut self, streams: Vec<(Layer, u32)>, keyframe: Arc<AtomicBool>, opts: MediaOptions) {
+    async fn video(
+        mut self,
+        streams: Vec<(Layer, u32)>,
+        keyframe: Arc<AtomicBool>,
+        opts: MediaOptions,
+    ) {
         let fps = opts.fps.max(1);
-        let mut states: Vec<StreamState> = streams.iter().map(|(l, s)| self.stream(*l, *s, opts.simulcast)).collect();
-        let kf_every = (opts.keyframe_interval.as_secs_f64() * f64::from(fps)).round().max(1.0) as u64;
+        let mut states: Vec<StreamState> = streams
+            .iter()
+            .map(|(l, s)| self.stream(*l, *s, opts.simulcast))
+            .collect();
+        let kf_every = (opts.keyframe_interval.as_secs_f64() * f64::from(fps))
+            .round()
+            .max(1.0) as u64;
         self.shared.wait_connected().await;
         let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(fps)));
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -271,9 +363,14 @@ impl Sender {
         let packets = bytes.div_ceil(MAX_PAYLOAD).max(1);
         let per = bytes / packets;
         for i in 0..packets {
-            let probe = Probe { layer: st.layer, seq: st.probe_seq, sent_us: now_us() };
+            let probe = Probe {
+                layer: st.layer,
+                seq: st.probe_seq,
+                sent_us: now_us(),
+            };
             let payload = synth::vp8_payload(st.picture_id, keyframe, i == 0, probe, per);
-            self.write(st, payload, i + 1 == packets, keyframe && i == 0).await;
+            self.write(st, payload, i + 1 == packets, keyframe && i == 0)
+                .await;
         }
     }
 
@@ -289,7 +386,13 @@ impl Sender {
         }
     }
 
-    async fn write(&mut self, st: &mut StreamState, payload: Vec<u8>, marker: bool, keyframe: bool) {
+    async fn write(
+        &mut self,
+        st: &mut StreamState,
+        payload: Vec<u8>,
+        marker: bool,
+        keyframe: bool,
+    ) {
         let mut header = rtp::header::Header {
             version: 2,
             marker,
@@ -302,7 +405,10 @@ impl Sender {
         if let Some((id, mid)) = &self.wire.mid {
             let _ = header.set_extension(*id, mid.clone());
         }
-        if let (Some(id), true) = (self.wire.rid_id, !st.layer.rid().is_empty() && st.name.contains('/')) {
+        if let (Some(id), true) = (
+            self.wire.rid_id,
+            !st.layer.rid().is_empty() && st.name.contains('/'),
+        ) {
             let _ = header.set_extension(id, Bytes::from_static(st.layer.rid().as_bytes()));
         }
         if let (Some(id), Layer::Audio) = (self.wire.audio_level_id, st.layer) {
@@ -310,7 +416,13 @@ impl Sender {
             let _ = header.set_extension(id, Bytes::from_static(&[0x80 | 30]));
         }
         let len = payload.len() as u64;
-        let result = self.local.write_rtp(rtp::Packet { header, payload: Bytes::from(payload) }).await;
+        let result = self
+            .local
+            .write_rtp(rtp::Packet {
+                header,
+                payload: Bytes::from(payload),
+            })
+            .await;
         st.seq = st.seq.wrapping_add(1);
         st.probe_seq = st.probe_seq.wrapping_add(1);
         self.shared.with_stats(|s| {

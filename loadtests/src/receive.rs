@@ -20,10 +20,9 @@ pub(crate) async fn read_track(track: Arc<dyn TrackRemote>, shared: Arc<Shared>)
     let mut key = String::from("mid:?");
     while let Some(event) = track.poll().await {
         match event {
-            TrackRemoteEvent::OnOpen(init) => {
-                if key == "mid:?" {
-                    key = identify(&shared, &init, kind).await;
-                }
+            // Simulcast opens once per layer; the first names the track.
+            TrackRemoteEvent::OnOpen(init) if key == "mid:?" => {
+                key = identify(&shared, &init, kind).await;
             }
             TrackRemoteEvent::OnRtpPacket(packet) => {
                 let parsed = match kind {
@@ -56,7 +55,12 @@ async fn identify(shared: &Arc<Shared>, init: &RTCTrackEventInit, kind: RtpCodec
         Some(mid) => mid,
         None => return format!("ssrc:{}", init.ssrc),
     };
-    let info = shared.subs.lock().unwrap_or_else(|p| p.into_inner()).get(&mid).cloned();
+    let info = shared
+        .subs
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&mid)
+        .cloned();
     let key = match &info {
         Some(info) => info.track.0.clone(),
         None => format!("mid:{mid}"),

@@ -29,15 +29,21 @@ pub async fn fetch_dev_token(http_url: &str, room: &str, name: &str) -> anyhow::
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = TcpStream::connect(host).await.with_context(|| format!("connect {host}"))?;
+    let mut stream = TcpStream::connect(host)
+        .await
+        .with_context(|| format!("connect {host}"))?;
     stream.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await?;
     let (status, body) = split_response(&response)?;
     if !(200..300).contains(&status) {
-        bail!("dev token request got HTTP {status}: {}", String::from_utf8_lossy(&body));
+        bail!(
+            "dev token request got HTTP {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
     }
-    let value: serde_json::Value = serde_json::from_slice(&body).context("dev token response is not JSON")?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).context("dev token response is not JSON")?;
     value
         .get("token")
         .and_then(|t| t.as_str())
@@ -47,7 +53,10 @@ pub async fn fetch_dev_token(http_url: &str, room: &str, name: &str) -> anyhow::
 
 /// Status code and (de-chunked) body of a raw HTTP/1.1 response.
 fn split_response(raw: &[u8]) -> anyhow::Result<(u16, Vec<u8>)> {
-    let text_end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| anyhow!("truncated HTTP response"))?;
+    let text_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| anyhow!("truncated HTTP response"))?;
     let head = String::from_utf8_lossy(&raw[..text_end]);
     let status = head
         .split_whitespace()
@@ -59,14 +68,22 @@ fn split_response(raw: &[u8]) -> anyhow::Result<(u16, Vec<u8>)> {
         let l = l.to_ascii_lowercase();
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
-    Ok((status, if chunked { dechunk(body) } else { body.to_vec() }))
+    Ok((
+        status,
+        if chunked {
+            dechunk(body)
+        } else {
+            body.to_vec()
+        },
+    ))
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
         let size_text = String::from_utf8_lossy(&body[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .unwrap_or(0);
         let start = eol + 2;
         if size == 0 || body.len() < start + size {
             break;
@@ -85,7 +102,9 @@ pub struct SignalRx(SplitStream<Ws>);
 /// Opens `ws://host/ws` for the hub at `http_url`.
 pub async fn connect(http_url: &str) -> anyhow::Result<(SignalTx, SignalRx)> {
     let url = format!("ws://{}/ws", host_port(http_url)?);
-    let (ws, _) = connect_async(url.as_str()).await.with_context(|| format!("websocket {url}"))?;
+    let (ws, _) = connect_async(url.as_str())
+        .await
+        .with_context(|| format!("websocket {url}"))?;
     let (tx, rx) = ws.split();
     Ok((SignalTx(tx), SignalRx(rx)))
 }
@@ -93,7 +112,10 @@ pub async fn connect(http_url: &str) -> anyhow::Result<(SignalTx, SignalRx)> {
 impl SignalTx {
     pub async fn send(&mut self, msg: &ClientMessage) -> anyhow::Result<()> {
         let text = serde_json::to_string(msg)?;
-        self.0.send(Message::text(text)).await.context("signaling send")
+        self.0
+            .send(Message::text(text))
+            .await
+            .context("signaling send")
     }
 
     pub async fn close(&mut self) {
@@ -112,7 +134,10 @@ impl SignalRx {
             };
             match frame {
                 Message::Text(t) => {
-                    return Some(serde_json::from_str(t.as_str()).with_context(|| format!("unparsable frame {t}")));
+                    return Some(
+                        serde_json::from_str(t.as_str())
+                            .with_context(|| format!("unparsable frame {t}")),
+                    );
                 }
                 Message::Close(_) => return None,
                 _ => continue,
@@ -138,7 +163,10 @@ mod tests {
 
     #[test]
     fn host_port_needs_http() {
-        assert_eq!(host_port("http://127.0.0.1:8080/x").unwrap(), "127.0.0.1:8080");
+        assert_eq!(
+            host_port("http://127.0.0.1:8080/x").unwrap(),
+            "127.0.0.1:8080"
+        );
         assert!(host_port("https://h").is_err());
     }
 }

@@ -40,7 +40,14 @@ pub struct TrackRecvStats {
 
 impl TrackRecvStats {
     /// Accounts one received packet. `since_join_ms` is the time from join to now.
-    pub fn record(&mut self, rtp: (u32, u16), payload_len: usize, parsed: Parsed, since_join_ms: u64, now_us: u64) {
+    pub fn record(
+        &mut self,
+        rtp: (u32, u16),
+        payload_len: usize,
+        parsed: Parsed,
+        since_join_ms: u64,
+        now_us: u64,
+    ) {
         self.packets += 1;
         self.bytes += payload_len as u64;
         self.first_packet_ms.get_or_insert(since_join_ms);
@@ -57,7 +64,9 @@ impl TrackRecvStats {
             };
             *self.packets_by_layer.entry(name.to_owned()).or_default() += 1;
             if self.latency_us.len() < MAX_LATENCY_SAMPLES {
-                let lat = now_us.saturating_sub(probe.sent_us).min(u64::from(u32::MAX));
+                let lat = now_us
+                    .saturating_sub(probe.sent_us)
+                    .min(u64::from(u32::MAX));
                 self.latency_us.push(lat as u32);
             }
         }
@@ -146,7 +155,11 @@ pub struct ParticipantStats {
 
 impl ParticipantStats {
     /// Received tracks of `kind` published by `publisher`.
-    pub fn from_publisher(&self, publisher: &ParticipantId, kind: TrackKind) -> Vec<&TrackRecvStats> {
+    pub fn from_publisher(
+        &self,
+        publisher: &ParticipantId,
+        kind: TrackKind,
+    ) -> Vec<&TrackRecvStats> {
         self.received
             .values()
             .filter(|t| t.publisher.as_ref() == Some(publisher) && t.kind == Some(kind))
@@ -165,7 +178,14 @@ mod tests {
     use crate::synth::Probe;
 
     fn parsed(layer: Layer, sent_us: u64, keyframe: bool) -> Parsed {
-        Parsed { probe: Some(Probe { layer, seq: 0, sent_us }), keyframe }
+        Parsed {
+            probe: Some(Probe {
+                layer,
+                seq: 0,
+                sent_us,
+            }),
+            keyframe,
+        }
     }
 
     #[test]

@@ -107,7 +107,10 @@ impl Probe {
 
 /// Microseconds since the Unix epoch, the clock [`Probe::sent_us`] is read on.
 pub fn now_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
 }
 
 /// One Opus-sized audio payload of `len` bytes (at least [`PROBE_LEN`]).
@@ -121,7 +124,13 @@ pub fn audio_payload(probe: Probe, len: usize) -> Vec<u8> {
 /// One VP8 RTP payload of `len` bytes (padded up to the headers and probe when shorter).
 /// `start` marks the first packet of a frame; only that one carries the VP8 payload header,
 /// and for `keyframe` a valid keyframe header of the layer's size.
-pub fn vp8_payload(picture_id: u16, keyframe: bool, start: bool, probe: Probe, len: usize) -> Vec<u8> {
+pub fn vp8_payload(
+    picture_id: u16,
+    keyframe: bool,
+    start: bool,
+    probe: Probe,
+    len: usize,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(len);
     // X=1 (extensions follow), S=start of partition, PID=0.
     out.push(0x80 | if start { 0x10 } else { 0 });
@@ -141,8 +150,8 @@ pub fn vp8_payload(picture_id: u16, keyframe: bool, start: bool, probe: Probe, l
 /// The VP8 frame tag (RFC 6386 §9.1) and, for keyframes, start code and dimensions.
 fn write_frame_header(out: &mut Vec<u8>, keyframe: bool, (w, h): (u16, u16), len: usize) {
     // first_part_size is informative only here; keep it inside the 19 bits and the payload.
-    let first_part = (len.saturating_sub(VP8_DESCRIPTOR_LEN + VP8_KEYFRAME_HEADER_LEN) as u32)
-        .min(0x7ffff);
+    let first_part =
+        (len.saturating_sub(VP8_DESCRIPTOR_LEN + VP8_KEYFRAME_HEADER_LEN) as u32).min(0x7ffff);
     // bit 0: !keyframe, bits 1-3: version 0, bit 4: show_frame, bits 5-23: first_part_size.
     let tag = u32::from(!keyframe) | (1 << 4) | (first_part << 5);
     out.extend_from_slice(&tag.to_le_bytes()[..3]);
@@ -175,14 +184,22 @@ pub struct Parsed {
 
 /// Reads an audio payload made by [`audio_payload`]; `None` probe for foreign payloads.
 pub fn parse_audio(payload: &[u8]) -> Parsed {
-    Parsed { probe: Probe::read(payload), keyframe: false }
+    Parsed {
+        probe: Probe::read(payload),
+        keyframe: false,
+    }
 }
 
 /// Reads any VP8 payload: skips the descriptor (whatever optional fields it has), notes a
 /// keyframe start, and finds the probe where [`vp8_payload`] puts it. Never panics on input.
 pub fn parse_vp8(payload: &[u8]) -> Parsed {
-    let none = Parsed { probe: None, keyframe: false };
-    let Some(desc_len) = vp8_descriptor_len(payload) else { return none };
+    let none = Parsed {
+        probe: None,
+        keyframe: false,
+    };
+    let Some(desc_len) = vp8_descriptor_len(payload) else {
+        return none;
+    };
     let start = payload[0] & 0x10 != 0 && payload[0] & 0x07 == 0;
     let rest = &payload[desc_len..];
     let (keyframe, header_len) = match rest.first() {
@@ -222,7 +239,11 @@ mod tests {
     use super::*;
 
     fn probe(layer: Layer, seq: u32) -> Probe {
-        Probe { layer, seq, sent_us: 1_700_000_000_123_456 }
+        Probe {
+            layer,
+            seq,
+            sent_us: 1_700_000_000_123_456,
+        }
     }
 
     #[test]
@@ -243,7 +264,10 @@ mod tests {
         assert!(!inter.keyframe);
         assert_eq!(inter.probe, Some(probe(Layer::Q, 1)));
         let cont = parse_vp8(&vp8_payload(1, true, false, probe(Layer::F, 2), 200));
-        assert!(!cont.keyframe, "only the frame's first packet starts a keyframe");
+        assert!(
+            !cont.keyframe,
+            "only the frame's first packet starts a keyframe"
+        );
         assert_eq!(cont.probe, Some(probe(Layer::F, 2)));
     }
 
@@ -256,6 +280,24 @@ mod tests {
         let parsed = parse_vp8(&p);
         assert!(parsed.keyframe);
         assert_eq!(parsed.probe, Some(probe(Layer::Q, 9)));
+    }
+
+    #[test]
+    fn the_sfu_parser_agrees_with_ours() {
+        for layer in [Layer::Q, Layer::H, Layer::F] {
+            let key = vp8_payload(0x1234, true, true, probe(layer, 1), 900);
+            let d = sfu::media::vp8::parse(&key).expect("sfu parses our descriptor");
+            assert!(d.is_keyframe && d.picture_id == Some(0x1234) && d.picture_id_15bit);
+            assert_eq!(
+                sfu::media::vp8::keyframe_dimensions(&key),
+                Some(layer.size())
+            );
+            let inter = vp8_payload(7, false, true, probe(layer, 2), 900);
+            assert!(!sfu::media::vp8::parse(&inter).expect("parses").is_keyframe);
+        }
+        // And ours reads the SFU's synthetic keyframes the same way.
+        assert!(parse_vp8(&sfu::media::vp8::synthetic_payload(3, true, true, 600)).keyframe);
+        assert!(!parse_vp8(&sfu::media::vp8::synthetic_payload(3, false, true, 600)).keyframe);
     }
 
     #[test]

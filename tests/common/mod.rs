@@ -44,7 +44,10 @@ pub fn spawn_hub(extra: &[&str]) -> Hub {
         .arg("--data-dir")
         .arg(&data_dir)
         .args(extra)
-        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -58,9 +61,16 @@ pub fn spawn_hub(extra: &[&str]) -> Hub {
             }
         }
     });
-    let ready = rx.recv_timeout(Duration::from_secs(60)).expect("govhub printed no ready line");
+    let ready = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("govhub printed no ready line");
     let (http, media) = parse_ready(&ready);
-    Hub { child, http, media, data_dir }
+    Hub {
+        child,
+        http,
+        media,
+        data_dir,
+    }
 }
 
 /// `http://127.0.0.1:43123 (media udp 127.0.0.1:51234)` → parts.
@@ -76,7 +86,10 @@ fn parse_ready(line: &str) -> (String, SocketAddr) {
 
 fn rand_suffix() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0)
 }
 
 /// Skip (loudly) or, under `GOVHUB_REQUIRE_ALL=1`, fail when a prerequisite is missing.
