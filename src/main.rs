@@ -7,6 +7,7 @@ mod serve;
 mod tls;
 mod token_cmd;
 mod web;
+mod workspace;
 
 use clap::Parser;
 use config::{Cli, Cmd, ServeArgs};

@@ -13,10 +13,9 @@ use signaling::{Signaling, SignalingConfig, TokenIssuer};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use tracing::info;
-use workspace_api::ApiConfig;
 
 use crate::config::ServeArgs;
-use crate::{secret, tls, web};
+use crate::{secret, tls, web, workspace};
 
 /// A hub whose sockets are bound and whose state is built; [`Server::run`] serves it.
 pub struct Server {
@@ -51,11 +50,7 @@ impl Server {
             (_, _, true) => Some(tls::self_signed(&[args.listen.ip().to_string()]).await?),
             _ => None,
         };
-        let api_config = match &args.data.database_url {
-            Some(url) => ApiConfig::postgres(url.clone()),
-            None => ApiConfig::sqlite_in(&args.data.data_dir),
-        };
-        let api = workspace_api::build(api_config).await.context("opening the workspace database")?;
+        let api = workspace::open(&args, tls.is_some()).await?;
         Ok(Server { listener, tls, media, app: app(signaling, api) })
     }
 

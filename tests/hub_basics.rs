@@ -130,3 +130,38 @@ fn garbage_datagrams_do_not_hurt_the_hub() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     assert_eq!(rt.block_on(join_with(&ws_url, "after-garbage", &token))["type"], "joined");
 }
+
+#[test]
+fn a_new_development_hub_has_an_administrator_who_can_sign_in() {
+    let hub = spawn_hub(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (status, body) = rt.block_on(post_json(
+        &format!("{}/api/v1/auth/login", hub.http),
+        &json!({"login": "admin", "password": "govhub-demo-admin"}),
+    ));
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = rt.block_on(post_json(
+        &format!("{}/api/v1/auth/login", hub.http),
+        &json!({"login": "admin", "password": "wrong password"}),
+    ));
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("invalid_credentials"), "{body}");
+}
+
+/// POST a JSON body; returns status and body text.
+async fn post_json(url: &str, body: &Value) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (host, path) = split_url(url);
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let body = body.to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let (status, body, _) = parse_response(&raw);
+    (status, body)
+}

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::store::{Entity, StoreError};
+use crate::store::{CredentialProblem, Entity, StoreError};
 
 /// A field-level validation failure, listed in `errors`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub struct ApiError {
     pub title: &'static str,
     pub message: Message,
     pub errors: Vec<FieldError>,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -70,7 +72,41 @@ impl ApiError {
             title,
             message,
             errors: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// 401: no credentials, or ones that sign nobody in.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Unauthenticated",
+            "로그인이 필요합니다.",
+            "Sign in, or send a valid bearer token.",
+        )
+    }
+
+    fn credential(problem: CredentialProblem) -> Self {
+        let (code, ko, en) = match problem {
+            CredentialProblem::Unknown => return Self::unauthenticated(),
+            CredentialProblem::SessionExpired => (
+                "session_expired",
+                "로그인 세션이 만료되었습니다. 다시 로그인하세요.",
+                "Your session has expired; sign in again.",
+            ),
+            CredentialProblem::TokenExpired => (
+                "token_expired",
+                "API 토큰이 만료되었습니다.",
+                "This API token has expired.",
+            ),
+            CredentialProblem::TokenRevoked => (
+                "token_revoked",
+                "폐기된 API 토큰입니다.",
+                "This API token has been revoked.",
+            ),
+        };
+        Self::new(StatusCode::UNAUTHORIZED, code, "Unauthenticated", ko, en)
     }
 
     /// 422 with one field error; more can be added with [`ApiError::with_field`].
@@ -102,6 +138,9 @@ impl ApiError {
             Entity::Agency => ("agency_not_found", "기관을 찾을 수 없습니다."),
             Entity::Unit => ("unit_not_found", "부서를 찾을 수 없습니다."),
             Entity::Employee => ("employee_not_found", "직원을 찾을 수 없습니다."),
+            Entity::Account => ("account_not_found", "계정을 찾을 수 없습니다."),
+            Entity::Session => ("session_not_found", "세션을 찾을 수 없습니다."),
+            Entity::ApiToken => ("token_not_found", "API 토큰을 찾을 수 없습니다."),
         };
         let en = format!("The {} does not exist.", entity.name());
         Self::new(StatusCode::NOT_FOUND, code, "Not found", ko, en)
@@ -210,10 +249,20 @@ impl IntoResponse for ApiError {
             errors: &self.errors,
         };
         let mut res = (self.status, Json(&problem)).into_response();
-        res.headers_mut().insert(
+        let headers = res.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"govhub\""),
+            );
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         res
     }
 }
@@ -291,6 +340,7 @@ impl From<StoreError> for ApiError {
                     Entity::Agency => "unknown_agency",
                     Entity::Unit => "unknown_unit",
                     Entity::Employee => "unknown_employee",
+                    Entity::Account | Entity::Session | Entity::ApiToken => "validation_failed",
                 };
                 e
             }
@@ -323,6 +373,28 @@ impl From<StoreError> for ApiError {
                     },
                 });
                 e
+            }
+            StoreError::InvalidCredentials => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid credentials",
+                "아이디 또는 비밀번호가 올바르지 않습니다.",
+                "The login or the password is wrong.",
+            ),
+            StoreError::LoginThrottled(secs) => {
+                let mut e = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    "Too many attempts",
+                    "로그인 실패가 많아 잠시 잠겼습니다. 잠시 후 다시 시도하세요.",
+                    format!("Too many failed sign-ins; try again in {secs} s."),
+                );
+                e.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX));
+                e
+            }
+            StoreError::Credential(problem) => Self::credential(problem),
+            StoreError::InvalidInput(field) => {
+                Self::validation(field, "올바르지 않은 값입니다.", "Invalid value.")
             }
             StoreError::Db(db) if is_unavailable(&db) => {
                 tracing::warn!(error = %db, "store unavailable");

@@ -6,19 +6,20 @@
 //! - [`IfMatch`] and [`etag`]: optimistic concurrency. Every resource row has a `version`
 //!   that each write bumps; its ETag is the strong tag `"v<version>"`. Updates and deletes
 //!   must send the ETag they read: a missing `If-Match` is 428, a stale one 412.
-//! - [`Actor`]: who performs a request, the seam where authentication plugs in.
-//!
-//! There is NO authentication yet. Every request is the system actor, and that is what the
-//! audit log records. TODO(issue 3, accounts and sign-in): resolve the actor from the
-//! session cookie or bearer token in `Actor`'s extractor, reject with 401 when absent, and
-//! authorise writes by role and agency membership in the handlers.
+//! - [`Actor`]: who performs a request. Its extractor signs the request in from the
+//!   `Authorization: Bearer` header (API clients) or, when that header is absent, the
+//!   session cookie (browsers), and rejects with 401 problem+json otherwise. What the actor
+//!   may do is decided by the rules in [`crate::auth`].
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use crate::auth::{Principal, SESSION_COOKIE};
 use crate::error::ApiError;
+use crate::routes::AppState;
+use crate::store::Presented;
 
 /// A JSON request body (`Content-Type: application/json`, at most the configured size).
 #[derive(Debug, Clone)]
@@ -63,25 +64,59 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Actor {
-    /// The hub itself (and, until accounts land, every caller).
+    /// The hub itself (bootstrap, seeding, maintenance); never the result of a request.
     System,
+    /// A signed-in account.
+    Account(Principal),
 }
 
 impl Actor {
-    /// The name written to `audit_log.actor`.
-    pub fn audit_name(&self) -> &'static str {
+    /// The name written to `audit_log.actor`: `system` or `account:<id>`.
+    pub fn audit_name(&self) -> String {
         match self {
-            Actor::System => "system",
+            Actor::System => "system".to_owned(),
+            Actor::Account(p) => format!("account:{}", p.account),
         }
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Actor {
+impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Actor::System)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let presented = presented(&parts.headers)?.ok_or_else(ApiError::unauthenticated)?;
+        let principal = state.store.authenticate(presented).await?;
+        Ok(Actor::Account(principal))
     }
+}
+
+/// The credential a request presents, if any. A bearer header wins over a cookie, so an API
+/// client is never signed in by a browser cookie it happens to carry; an `Authorization`
+/// header of another scheme is refused rather than ignored.
+pub fn presented(headers: &HeaderMap) -> Result<Option<Presented<'_>>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| ApiError::unauthenticated())?;
+        let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+        let token = token.trim();
+        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+            return Err(ApiError::unauthenticated());
+        }
+        return Ok(Some(Presented::BearerToken(token)));
+    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim_matches('"'));
+    Ok(cookie
+        .filter(|c| !c.is_empty())
+        .map(Presented::SessionCookie))
 }
 
 /// The ETag header value of a resource version.
@@ -152,6 +187,42 @@ mod tests {
         assert_eq!(IfMatch::parse("W/\"v3\"").unwrap(), IfMatch(0));
         assert_eq!(IfMatch::parse("\"abc\"").unwrap(), IfMatch(0));
         assert_eq!(IfMatch::parse("\"v-1\"").unwrap(), IfMatch(0));
+    }
+
+    fn presented_of(pairs: &[(header::HeaderName, &str)]) -> Result<Option<String>, ApiError> {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(k, HeaderValue::from_str(v).unwrap());
+        }
+        presented(&h).map(|p| p.map(|p| format!("{p:?}")))
+    }
+
+    #[test]
+    fn credentials_come_from_bearer_or_cookie() {
+        use header::{AUTHORIZATION, COOKIE};
+        assert_eq!(presented_of(&[]).unwrap(), None);
+        assert_eq!(
+            presented_of(&[(AUTHORIZATION, "bearer abc")])
+                .unwrap()
+                .unwrap(),
+            "BearerToken(\"abc\")"
+        );
+        assert_eq!(
+            presented_of(&[(COOKIE, "a=1; govhub_session=xyz; b=2")])
+                .unwrap()
+                .unwrap(),
+            "SessionCookie(\"xyz\")"
+        );
+        // The bearer header wins; other schemes and empty tokens are refused.
+        assert!(
+            presented_of(&[(AUTHORIZATION, "Bearer t"), (COOKIE, "govhub_session=c")])
+                .unwrap()
+                .unwrap()
+                .contains("Bearer")
+        );
+        assert!(presented_of(&[(AUTHORIZATION, "Basic dTpw")]).is_err());
+        assert!(presented_of(&[(AUTHORIZATION, "Bearer ")]).is_err());
+        assert_eq!(presented_of(&[(COOKIE, "govhub_session=")]).unwrap(), None);
     }
 
     #[test]

@@ -1,21 +1,26 @@
 //! `workspace_api`: the collaboration half of the hub under `/api/v1` (issue 3).
 //!
-//! Role: agencies and their unit trees, the employee directory with Korean search, and the
-//! conventions every later resource follows (problem+json errors, cursor pages, ETag /
-//! If-Match, audit log in the same transaction). Data lives in embedded SQLite by default
+//! Role: local accounts, sign-in (session cookies, personal API tokens) and the rules of who
+//! may write what; agencies and their unit trees, the employee directory with Korean search;
+//! and the conventions every later resource follows (problem+json errors, cursor pages,
+//! ETag / If-Match, audit log in the same transaction). Data lives in embedded SQLite by default
 //! or in PostgreSQL; both run the same queries and the same tests.
 //!
 //! Layout:
 //! - [`store`]: the sqlx pool, per-backend migrations, queries, audit log.
 //! - `routes`: axum handlers, one file per resource family.
+//! - [`auth`]: roles, scopes, credentials, password hashing and the authorisation rules.
 //! - [`error`]: `ApiError` → RFC 9457 problem+json. [`extract`]: body/query/path extractors
-//!   that reject with it, ETag/If-Match, and [`extract::Actor`], the authentication seam (no
-//!   authentication yet; every caller is `System`). [`paging`], [`validate`]: cursors and
-//!   input checks.
+//!   that reject with it, ETag/If-Match, and [`extract::Actor`], which signs each request in
+//!   from its bearer token or session cookie. [`paging`], [`validate`]: cursors and input
+//!   checks.
 //! - [`hangul`]: normalisation, 초성 and the n-grams of the search index.
 //!
-//! Wiring: the `govhub` binary calls [`build`] and merges the returned router.
+//! Wiring: the `govhub` binary calls [`connect`], creates the first administrator with
+//! [`bootstrap_admin`] when [`Store::account_count`] is 0, and merges [`router_with`]'s
+//! router ([`build`] does connect + router in one step).
 
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod hangul;
@@ -26,14 +31,18 @@ pub mod store;
 pub mod validate;
 
 use std::path::Path;
+use std::time::Duration;
 
 use axum::Router;
 
+pub use auth::PasswordStrength;
 pub use error::ApiError;
-pub use store::{Backend, DatabaseConfig, Store, StoreError};
+pub use store::{Backend, DatabaseConfig, Store, StoreError, bootstrap_admin};
 
 /// Request bodies above this size get 413 `payload_too_large`.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a browser session lasts after sign-in.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 
 /// How the workspace API runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +51,12 @@ pub struct ApiConfig {
     /// Pool size (SQLite in-memory always uses one connection).
     pub max_connections: u32,
     pub max_body_bytes: usize,
+    /// Lifetime of a session from sign-in (absolute, not sliding).
+    pub session_ttl: Duration,
+    /// Marks the session cookie `Secure`; set it whenever the hub is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Cost of new password hashes; `Standard` outside tests.
+    pub password_strength: PasswordStrength,
 }
 
 impl ApiConfig {
@@ -67,6 +82,9 @@ impl ApiConfig {
             database,
             max_connections: 8,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            session_ttl: DEFAULT_SESSION_TTL,
+            secure_cookies: false,
+            password_strength: PasswordStrength::Standard,
         }
     }
 }
@@ -84,10 +102,16 @@ pub async fn connect(config: &ApiConfig) -> Result<Store, StoreError> {
     {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
     }
-    Store::connect(&config.database, config.max_connections).await
+    Ok(Store::connect(&config.database, config.max_connections)
+        .await?
+        .with_password_strength(config.password_strength))
 }
 
 /// The `/api/v1` router over an existing store.
 pub fn router_with(store: Store, config: &ApiConfig) -> Router {
-    routes::api(store, config.max_body_bytes)
+    let auth = routes::AuthSettings {
+        session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
+        secure_cookies: config.secure_cookies,
+    };
+    routes::api(store, config.max_body_bytes, auth)
 }

@@ -82,6 +82,8 @@ pub struct AuditEntry {
     pub entity_id: i64,
     /// What changed (the request's fields after validation).
     pub detail: serde_json::Value,
+    /// The agency the change belongs to (`null` for hub-wide events).
+    pub agency_id: Option<AgencyId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -81,7 +81,7 @@ async fn unit_moves_cannot_make_cycles(app: TestApp) {
     );
     let tree = app.get(&units).await;
     assert_eq!(tree.body["items"].as_array().unwrap().len(), 3);
-    let audit = app.store.audit_entries(0, 100).await.unwrap();
+    let audit = app.audit_log().await;
     assert_eq!(audit.iter().filter(|e| e.action == "move").count(), 2);
 }
 
@@ -136,7 +136,7 @@ async fn every_write_is_audited_once(app: TestApp) {
         .await;
     app.send(Method::DELETE, &uri, &[("if-match", &r.etag())], None)
         .await;
-    let log = app.store.audit_entries(0, 100).await.unwrap();
+    let log = app.audit_log().await;
     let summary: Vec<_> = log
         .iter()
         .map(|e| (e.action.as_str(), e.entity.as_str(), e.actor.as_str()))
@@ -144,13 +144,17 @@ async fn every_write_is_audited_once(app: TestApp) {
     assert_eq!(
         summary,
         [
-            ("create", "agency", "system"),
-            ("create", "employee", "system"),
-            ("update", "employee", "system"),
-            ("delete", "employee", "system")
+            ("create", "agency", "account:1"),
+            ("create", "employee", "account:1"),
+            ("update", "employee", "account:1"),
+            ("delete", "employee", "account:1")
         ]
     );
     assert_eq!(log[1].entity_id, e["id"].as_i64().unwrap());
+    assert!(
+        log.iter()
+            .all(|e| e.agency_id == Some(workspace_api::model::AgencyId(a)))
+    );
     assert_eq!(log[2].detail, json!({"title": "사무관"}));
 }
 

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use crate::auth::Scope;
 use crate::error::ApiError;
 use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
 use crate::model::{Agency, AgencyId, AgencyPatch, NewAgency, NewUnit, Unit, UnitId, UnitPatch};
@@ -40,8 +41,10 @@ pub(super) fn created<T: Serialize>(location: String, version: i64, body: T) -> 
 
 pub async fn list(
     State(st): State<AppState>,
+    actor: Actor,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Agency>>, ApiError> {
+    actor.require(Scope::DirectoryRead)?;
     let limit = paging::limit(p.limit)?;
     let after = p
         .cursor
@@ -54,8 +57,10 @@ pub async fn list(
 
 pub async fn get_one(
     State(st): State<AppState>,
+    actor: Actor,
     ApiPath(id): ApiPath<AgencyId>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryRead)?;
     let agency = st.store.get_agency(id).await?;
     Ok((etag_headers(agency.version), Json(agency)).into_response())
 }
@@ -65,6 +70,8 @@ pub async fn create(
     actor: Actor,
     ApiJson(mut new): ApiJson<NewAgency>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryWrite)?;
+    actor.require_system_admin()?;
     let mut c = Check::default();
     c.code("code", &mut new.code);
     c.text("name_ko", &mut new.name_ko, NAME_MAX, true);
@@ -85,6 +92,8 @@ pub async fn update(
     IfMatch(version): IfMatch,
     ApiJson(mut patch): ApiJson<AgencyPatch>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryWrite)?;
+    actor.require_agency_admin(id)?;
     let mut c = Check::default();
     if let Some(v) = &mut patch.name_ko {
         c.text("name_ko", v, NAME_MAX, true);
@@ -99,8 +108,10 @@ pub async fn update(
 
 pub async fn list_units(
     State(st): State<AppState>,
+    actor: Actor,
     ApiPath(id): ApiPath<AgencyId>,
 ) -> Result<Json<UnitList>, ApiError> {
+    actor.require(Scope::DirectoryRead)?;
     Ok(Json(UnitList {
         items: st.store.list_units(id).await?,
     }))
@@ -108,8 +119,10 @@ pub async fn list_units(
 
 pub async fn get_unit(
     State(st): State<AppState>,
+    actor: Actor,
     ApiPath(id): ApiPath<UnitId>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryRead)?;
     let unit = st.store.get_unit(id).await?;
     Ok((etag_headers(unit.version), Json(unit)).into_response())
 }
@@ -120,6 +133,8 @@ pub async fn create_unit(
     ApiPath(agency): ApiPath<AgencyId>,
     ApiJson(mut new): ApiJson<NewUnit>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryWrite)?;
+    actor.require_agency_admin(agency)?;
     let mut c = Check::default();
     c.text("name_ko", &mut new.name_ko, NAME_MAX, true);
     c.text("name_en", &mut new.name_en, NAME_MAX, false);
@@ -139,6 +154,10 @@ pub async fn update_unit(
     IfMatch(version): IfMatch,
     ApiJson(mut patch): ApiJson<UnitPatch>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryWrite)?;
+    // A unit never changes agency, so the agency read here is the one the write touches.
+    let current = st.store.get_unit(id).await?;
+    actor.require_agency_admin(current.agency_id)?;
     let mut c = Check::default();
     if let Some(v) = &mut patch.name_ko {
         c.text("name_ko", v, NAME_MAX, true);

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::agencies::created;
+use crate::auth::Scope;
 use crate::error::ApiError;
 use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
 use crate::model::{AgencyId, Employee, EmployeeId, EmployeePatch, NewEmployee};
@@ -30,8 +31,10 @@ pub struct SearchParams {
 /// `GET /employees?q=&agency=&cursor=&limit=`.
 pub async fn list(
     State(st): State<AppState>,
+    actor: Actor,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> Result<Json<Page<Employee>>, ApiError> {
+    actor.require(Scope::DirectoryRead)?;
     let limit = paging::limit(p.limit)?;
     let q =
         p.q.as_deref()
@@ -72,8 +75,10 @@ pub async fn list(
 
 pub async fn get_one(
     State(st): State<AppState>,
+    actor: Actor,
     ApiPath(id): ApiPath<EmployeeId>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryRead)?;
     let e = st.store.get_employee(id).await?;
     Ok((etag_headers(e.version), Json(e)).into_response())
 }
@@ -83,6 +88,8 @@ pub async fn create(
     actor: Actor,
     ApiJson(mut new): ApiJson<NewEmployee>,
 ) -> Result<Response, ApiError> {
+    actor.require(Scope::DirectoryWrite)?;
+    actor.require_agency_admin(new.agency_id)?;
     let mut c = Check::default();
     c.text("name_ko", &mut new.name_ko, NAME_MAX, true);
     c.text("name_en", &mut new.name_en, NAME_MAX, false);
@@ -105,6 +112,10 @@ pub async fn update(
     IfMatch(version): IfMatch,
     ApiJson(mut patch): ApiJson<EmployeePatch>,
 ) -> Result<Response, ApiError> {
+    authorise_change(&st, &actor, id, version).await?;
+    if let Some(agency) = patch.agency_id {
+        actor.require_agency_admin(agency)?;
+    }
     check_patch(&mut patch)?;
     let e = st
         .store
@@ -119,8 +130,28 @@ pub async fn delete(
     ApiPath(id): ApiPath<EmployeeId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
+    authorise_change(&st, &actor, id, version).await?;
     st.store.delete_employee(&actor, id, version).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The actor must administer the employee's agency. The check reads the row, so it must be
+/// the version the write will be conditioned on: otherwise a concurrent move to another
+/// agency could slip between the check and the write. A different version is stale (412)
+/// either way, so it is refused here without writing.
+async fn authorise_change(
+    st: &AppState,
+    actor: &Actor,
+    id: EmployeeId,
+    version: i64,
+) -> Result<(), ApiError> {
+    actor.require(Scope::DirectoryWrite)?;
+    let current = st.store.get_employee(id).await?;
+    actor.require_agency_admin(current.agency_id)?;
+    if current.version != version {
+        return Err(ApiError::precondition_failed());
+    }
+    Ok(())
 }
 
 fn check_patch(p: &mut EmployeePatch) -> Result<(), ApiError> {

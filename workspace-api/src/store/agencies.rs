@@ -83,6 +83,7 @@ impl Store {
         audit(
             &mut tx,
             actor,
+            Some(agency.id),
             "create",
             Entity::Agency,
             agency.id.0,
@@ -116,7 +117,16 @@ impl Store {
             return Err(missing_or_stale(&mut tx, "agencies", id.0, Entity::Agency).await);
         };
         let agency = agency_from_row(&row)?;
-        audit(&mut tx, actor, "update", Entity::Agency, id.0, json!(patch)).await?;
+        audit(
+            &mut tx,
+            actor,
+            Some(id),
+            "update",
+            Entity::Agency,
+            id.0,
+            json!(patch),
+        )
+        .await?;
         tx.commit().await?;
         Ok(agency)
     }
@@ -176,6 +186,7 @@ impl Store {
         audit(
             &mut tx,
             actor,
+            Some(unit.agency_id),
             "create",
             Entity::Unit,
             unit.id.0,
@@ -231,7 +242,16 @@ impl Store {
         } else {
             "update"
         };
-        audit(&mut tx, actor, action, Entity::Unit, id.0, json!(patch)).await?;
+        audit(
+            &mut tx,
+            actor,
+            Some(unit.agency_id),
+            action,
+            Entity::Unit,
+            id.0,
+            json!(patch),
+        )
+        .await?;
         tx.commit().await?;
         Ok(unit)
     }

@@ -87,6 +87,7 @@ impl Store {
         audit(
             &mut tx,
             actor,
+            Some(employee.agency_id),
             "create",
             Entity::Employee,
             employee.id.0,
@@ -145,6 +146,7 @@ impl Store {
         audit(
             &mut tx,
             actor,
+            Some(employee.agency_id),
             "update",
             Entity::Employee,
             id.0,
@@ -162,15 +164,26 @@ impl Store {
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM employees WHERE id = $1 AND version = $2")
-            .bind(id.0)
-            .bind(expected_version)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
+        let done =
+            sqlx::query("DELETE FROM employees WHERE id = $1 AND version = $2 RETURNING agency_id")
+                .bind(id.0)
+                .bind(expected_version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(row) = done else {
             return Err(missing_or_stale(&mut tx, "employees", id.0, Entity::Employee).await);
-        }
-        audit(&mut tx, actor, "delete", Entity::Employee, id.0, json!({})).await?;
+        };
+        let agency = AgencyId(row.try_get("agency_id")?);
+        audit(
+            &mut tx,
+            actor,
+            Some(agency),
+            "delete",
+            Entity::Employee,
+            id.0,
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

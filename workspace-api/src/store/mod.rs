@@ -1,7 +1,8 @@
 //! The `Store`: one sqlx pool over the embedded SQLite file or PostgreSQL, with the
 //! migrations of each backend, write transactions and the append-only audit log.
 //!
-//! Layout: this file holds connection, migration, transactions and audit; `agencies.rs`
+//! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
+//! (accounts, sign-in, sessions, API tokens), `agencies.rs`
 //! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
 //! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
 //!
@@ -10,19 +11,24 @@
 //! start, collation) are behind [`Backend`] methods. SQL text marked `AssertSqlSafe` is built
 //! only from constants and `$n` placeholders; every value is bound, never formatted in.
 
+mod accounts;
 mod agencies;
 mod employees;
 mod search;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
+use crate::auth::{PasswordHasher, PasswordStrength};
 use crate::extract::Actor;
-use crate::model::AuditEntry;
+use crate::model::{AgencyId, AuditEntry};
 
+pub(crate) use accounts::role_of;
+pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 pub use search::{SearchHit, SearchQuery};
 
 /// Where the workspace data lives.
@@ -69,6 +75,9 @@ pub enum Entity {
     Agency,
     Unit,
     Employee,
+    Account,
+    Session,
+    ApiToken,
 }
 
 impl Entity {
@@ -77,6 +86,9 @@ impl Entity {
             Entity::Agency => "agency",
             Entity::Unit => "unit",
             Entity::Employee => "employee",
+            Entity::Account => "account",
+            Entity::Session => "session",
+            Entity::ApiToken => "api_token",
         }
     }
 }
@@ -103,10 +115,33 @@ pub enum StoreError {
     CrossAgency(&'static str),
     #[error("duplicate {0}")]
     Duplicate(&'static str),
+    /// Unknown login or wrong password; deliberately one case.
+    #[error("invalid login or password")]
+    InvalidCredentials,
+    /// Too many failed sign-ins for this login; try again after this many seconds.
+    #[error("sign-in locked for {0} s")]
+    LoginThrottled(u64),
+    #[error("credential rejected: {0:?}")]
+    Credential(CredentialProblem),
+    /// A value the caller should have validated (library callers such as the bootstrap).
+    #[error("invalid {0}")]
+    InvalidInput(&'static str),
+    #[error("password hashing: {0}")]
+    Password(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Why a presented session cookie or bearer token does not sign a request in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialProblem {
+    /// Unknown secret, logged-out session, disabled account, malformed header.
+    Unknown,
+    SessionExpired,
+    TokenExpired,
+    TokenRevoked,
 }
 
 /// Maps a unique-constraint violation to `Duplicate(field)`; other errors pass through.
@@ -124,6 +159,7 @@ pub(crate) type Tx = Transaction<'static, Any>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    passwords: Arc<PasswordHasher>,
 }
 
 impl Store {
@@ -166,7 +202,17 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
         migrator.run(&pool).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            passwords: PasswordHasher::new(PasswordStrength::Standard),
+        })
+    }
+
+    /// The same store hashing new passwords at `strength` (tests use the fast setting).
+    pub fn with_password_strength(mut self, strength: PasswordStrength) -> Self {
+        self.passwords = PasswordHasher::new(strength);
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -178,6 +224,10 @@ impl Store {
         self.pool.close().await;
     }
 
+    pub(crate) fn passwords(&self) -> &Arc<PasswordHasher> {
+        &self.passwords
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -187,17 +237,36 @@ impl Store {
         Ok(self.pool.begin_with(self.backend.begin_statement()).await?)
     }
 
-    /// The audit log, oldest first, after `after_id` (exclusive). Admin querying over HTTP
-    /// comes with accounts; tests and operators use this meanwhile.
+    /// The audit log, oldest first, after `after_id` (exclusive); `GET /api/v1/audit` pages
+    /// through it.
     pub async fn audit_entries(
         &self,
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, at_ms, actor, action, entity, entity_id, detail FROM audit_log \
+            "SELECT id, at_ms, actor, action, entity, entity_id, detail, agency_id FROM audit_log \
              WHERE id > $1 ORDER BY id LIMIT $2",
         )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    /// [`Store::audit_entries`] of one agency's changes (what its admins may read).
+    pub async fn agency_audit_entries(
+        &self,
+        agency: AgencyId,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at_ms, actor, action, entity, entity_id, detail, agency_id FROM audit_log \
+             WHERE agency_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(agency.0)
         .bind(after_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -211,20 +280,45 @@ impl Store {
 pub(crate) async fn audit(
     tx: &mut Tx,
     actor: &Actor,
+    agency: Option<AgencyId>,
+    action: &str,
+    entity: Entity,
+    entity_id: i64,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    audit_as(
+        tx,
+        &actor.audit_name(),
+        agency,
+        action,
+        entity,
+        entity_id,
+        detail,
+    )
+    .await
+}
+
+/// [`audit`] for events without an actor of their own (failed sign-ins: `anonymous`).
+pub(crate) async fn audit_as(
+    tx: &mut Tx,
+    actor: &str,
+    agency: Option<AgencyId>,
     action: &str,
     entity: Entity,
     entity_id: i64,
     detail: serde_json::Value,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit_log (at_ms, actor, action, entity, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (at_ms, actor, action, entity, entity_id, detail, agency_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(now_ms())
-    .bind(actor.audit_name())
+    .bind(actor)
     .bind(action)
     .bind(entity.name())
     .bind(entity_id)
     .bind(detail.to_string())
+    .bind(agency.map(|a| a.0))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -240,6 +334,7 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, StoreError> {
         entity: row.try_get("entity")?,
         entity_id: row.try_get("entity_id")?,
         detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        agency_id: row.try_get::<Option<i64>, _>("agency_id")?.map(AgencyId),
     })
 }
 

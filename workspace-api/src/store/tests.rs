@@ -23,6 +23,7 @@ async fn audit_rolls_back_with_the_change() {
     audit(
         &mut tx,
         &Actor::System,
+        None,
         "create",
         Entity::Agency,
         1,

@@ -1,6 +1,10 @@
 //! Test harness: runs each case against SQLite (a temp file, the default deployment shape)
 //! and PostgreSQL (a fresh UTF-8 / C.UTF-8 database per test, dropped afterwards).
 //!
+//! Every app starts with a bootstrapped system admin (`ADMIN_LOGIN` / `ADMIN_PASSWORD`), and
+//! requests carry that admin's all-scope bearer token unless the test sends its own
+//! `authorization` or `cookie` header, or uses [`TestApp::as_bearer`] / [`TestApp::anonymous`].
+//!
 //! PostgreSQL is found at `GOVHUB_TEST_POSTGRES` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); when it is unreachable its tests skip with a
 //! loud line, or fail when `GOVHUB_REQUIRE_ALL=1`.
@@ -16,7 +20,12 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use sqlx::Connection;
 use tower::ServiceExt;
-use workspace_api::{ApiConfig, Backend, Store};
+use workspace_api::auth::{AccountId, Scope};
+use workspace_api::extract::Actor;
+use workspace_api::{ApiConfig, Backend, PasswordStrength, Store};
+
+pub const ADMIN_LOGIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
 const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -26,6 +35,10 @@ pub struct TestApp {
     pub app: Router,
     pub store: Store,
     url: String,
+    /// Bearer token sent by default (`None`: no credentials).
+    pub bearer: Option<String>,
+    /// Last audit row written by the setup (bootstrap, token); tests count from here.
+    pub audit_base: i64,
 }
 
 /// A response, with the body parsed as JSON (`Null` when empty).
@@ -79,6 +92,12 @@ impl TestApp {
         body: Option<Vec<u8>>,
     ) -> Resp {
         let mut req = Request::builder().method(method).uri(uri);
+        let own = headers.iter().any(|(k, _)| {
+            k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("cookie")
+        });
+        if let (Some(token), false) = (&self.bearer, own) {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -139,6 +158,22 @@ impl TestApp {
         }
     }
 
+    /// The same app, sending `token` as its bearer token.
+    pub fn as_bearer(&self, token: &str) -> TestApp {
+        TestApp {
+            bearer: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// The same app, sending no credentials.
+    pub fn anonymous(&self) -> TestApp {
+        TestApp {
+            bearer: None,
+            ..self.clone()
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.store.backend()
     }
@@ -156,8 +191,17 @@ impl TestApp {
         conn.close().await.ok();
     }
 
+    /// Audit rows written since the setup.
     pub async fn audit_count(&self) -> usize {
-        self.store.audit_entries(0, 100_000).await.unwrap().len()
+        self.audit_log().await.len()
+    }
+
+    /// Audit rows written since the setup, oldest first.
+    pub async fn audit_log(&self) -> Vec<workspace_api::model::AuditEntry> {
+        self.store
+            .audit_entries(self.audit_base, 100_000)
+            .await
+            .unwrap()
     }
 }
 
@@ -174,10 +218,8 @@ async fn sqlite() -> (TestApp, Cleanup) {
     let dir = std::env::temp_dir().join(format!("govhub-wsapi-{}", random_suffix()));
     let path = dir.join("workspace.sqlite3");
     let config = ApiConfig::sqlite_in(&dir);
-    let store = workspace_api::connect(&config).await.expect("sqlite store");
-    let app = workspace_api::router_with(store.clone(), &config);
     let url = format!("sqlite://{}", path.display());
-    (TestApp { app, store, url }, Cleanup::Dir(dir))
+    (with_admin(config, url).await, Cleanup::Dir(dir))
 }
 
 async fn postgres() -> Option<(TestApp, Cleanup)> {
@@ -202,14 +244,54 @@ async fn postgres() -> Option<(TestApp, Cleanup)> {
     let (base, _) = admin.rsplit_once('/').expect("admin URL has a database");
     let url = format!("{base}/{name}");
     let config = ApiConfig::postgres(&url);
-    let store = workspace_api::connect(&config)
-        .await
-        .expect("postgres store");
-    let app = workspace_api::router_with(store.clone(), &config);
     Some((
-        TestApp { app, store, url },
+        with_admin(config, url).await,
         Cleanup::Postgres { admin, name },
     ))
+}
+
+/// Connects (with cheap password hashing), bootstraps the admin and gives it a token.
+async fn with_admin(mut config: ApiConfig, url: String) -> TestApp {
+    config.password_strength = PasswordStrength::InsecureFastForTests;
+    let store = workspace_api::connect(&config).await.expect("store");
+    let admin = workspace_api::bootstrap_admin(&store, ADMIN_LOGIN, ADMIN_PASSWORD)
+        .await
+        .expect("bootstrap admin");
+    let token = issue_token(&store, admin.id, &Scope::ALL, i64::MAX / 2).await;
+    let app = workspace_api::router_with(store.clone(), &config);
+    let audit_base = store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .last()
+        .map_or(0, |e| e.id);
+    TestApp {
+        app,
+        store,
+        url,
+        bearer: Some(token),
+        audit_base,
+    }
+}
+
+/// A token for `owner` made directly in the store (tests only; the API path is tested too).
+pub async fn issue_token(
+    store: &Store,
+    owner: AccountId,
+    scopes: &[Scope],
+    expires_ms: i64,
+) -> String {
+    store
+        .create_token(
+            &Actor::System,
+            owner,
+            "test",
+            scopes.iter().copied().collect(),
+            expires_ms,
+        )
+        .await
+        .expect("issue token")
+        .token
 }
 
 fn skip<T>(reason: &str) -> Option<T> {

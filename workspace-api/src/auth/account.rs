@@ -1,0 +1,98 @@
+//! Accounts and personal API tokens as the API shows them, and the bodies that create them.
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::{AccountId, Role, Scope, Scopes, TokenId};
+use crate::model::{AgencyId, EmployeeId};
+
+impl Serialize for Role {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for Scopes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.list())
+    }
+}
+
+/// A local account. `agency_id` is the agency it belongs to (for an agency admin, the
+/// agency it administers); system admins may have none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub agency_id: Option<AgencyId>,
+    pub employee_id: Option<EmployeeId>,
+    pub created_ms: i64,
+}
+
+/// The role names of request bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleName {
+    SystemAdmin,
+    AgencyAdmin,
+    Member,
+}
+
+/// `POST /api/v1/accounts`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub login: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub role: RoleName,
+    pub agency_id: Option<AgencyId>,
+    pub employee_id: Option<EmployeeId>,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/me/tokens`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    /// 1–365; 30 when absent.
+    pub expires_in_days: Option<i64>,
+}
+
+/// A personal API token as listed to its owner (never with its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    pub id: TokenId,
+    pub name: String,
+    pub scopes: Scopes,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub revoked_ms: Option<i64>,
+}
+
+/// A token just created: the only answer that ever carries its secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedToken {
+    #[serde(flatten)]
+    pub info: TokenInfo,
+    pub token: String,
+}
+
+/// A session just opened; the route puts `secret` in the cookie.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub account: Account,
+    pub secret: String,
+    pub expires_ms: i64,
+}

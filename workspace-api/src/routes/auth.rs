@@ -1,0 +1,297 @@
+//! Handlers for sign-in (`/auth/login`, `/auth/logout`, `/auth/me`), personal API tokens
+//! (`/me/tokens`), accounts (`/accounts`) and the audit log (`/audit`).
+//!
+//! Token management needs a browser session: a leaked token must not be able to mint more
+//! tokens or outlive its own revocation.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::agencies::created;
+use crate::auth::{
+    Account, AccountId, Credential, LoginRequest, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
+    NewAccount, NewToken, Role, SESSION_COOKIE, Scope, Scopes, TokenId, TokenInfo, normalise_login,
+};
+use crate::error::ApiError;
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, presented};
+use crate::model::AuditEntry;
+use crate::paging::{self, Page};
+use crate::store::{AccountSpec, Presented, now_ms, role_of};
+use crate::validate::Check;
+
+const DAY_MS: i64 = 86_400_000;
+const DEFAULT_TOKEN_DAYS: i64 = 30;
+const MAX_TOKEN_DAYS: i64 = 365;
+
+/// How sign-in behaves; from [`crate::ApiConfig`].
+#[derive(Debug, Clone, Copy)]
+pub struct AuthSettings {
+    pub session_ttl_ms: i64,
+    pub secure_cookies: bool,
+}
+
+fn cookie(settings: &AuthSettings, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let c = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    );
+    // The secret is base64url, so the value is always a valid header.
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SignedIn {
+    account: Account,
+    expires_ms: i64,
+}
+
+/// `POST /auth/login`: sets the session cookie and answers the account.
+pub async fn login(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let ttl = st.auth.session_ttl_ms;
+    // Over-long passwords cannot match (accounts refuse them) and would only cost hashing.
+    let password = if req.password.chars().count() > MAX_PASSWORD_CHARS {
+        ""
+    } else {
+        req.password.as_str()
+    };
+    let session = st.store.login(&req.login, password, ttl).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        cookie(&st.auth, &session.secret, ttl / 1000),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let body = SignedIn {
+        account: session.account,
+        expires_ms: session.expires_ms,
+    };
+    Ok((headers, Json(body)).into_response())
+}
+
+/// `POST /auth/logout`: revokes the cookie's session (if it is still one) and clears it.
+/// Always 204, so a browser can sign out whatever state it is in.
+pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Ok(Some(p @ Presented::SessionCookie(_))) = presented(&headers)
+        && let Ok(principal) = st.store.authenticate(p).await
+        && let Credential::Session(session) = principal.credential
+    {
+        st.store.logout(&Actor::Account(principal), session).await?;
+    }
+    let mut out = HeaderMap::new();
+    out.insert(header::SET_COOKIE, cookie(&st.auth, "", 0));
+    Ok((StatusCode::NO_CONTENT, out).into_response())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Me {
+    account: Account,
+    /// `session` or `token`.
+    via: &'static str,
+    /// What this credential may do (every scope for a session).
+    scopes: Scopes,
+}
+
+/// `GET /auth/me`.
+pub async fn me(State(st): State<AppState>, actor: Actor) -> Result<Json<Me>, ApiError> {
+    let p = actor.principal().ok_or_else(ApiError::unauthenticated)?;
+    let (via, scopes) = match p.credential {
+        Credential::Session(_) => ("session", Scope::ALL.into_iter().collect()),
+        Credential::Token(_, scopes) => ("token", scopes),
+    };
+    let account = st.store.get_account(p.account).await?;
+    Ok(Json(Me {
+        account,
+        via,
+        scopes,
+    }))
+}
+
+fn session_owner(actor: &Actor) -> Result<AccountId, ApiError> {
+    match actor.principal() {
+        Some(p) if matches!(p.credential, Credential::Session(_)) => Ok(p.account),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "session_required",
+            "Session required",
+            "API 토큰 관리는 로그인한 브라우저 세션에서만 할 수 있습니다.",
+            "API tokens can only be managed from a signed-in session, not with a token.",
+        )),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenList {
+    items: Vec<TokenInfo>,
+}
+
+/// `GET /me/tokens`.
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    actor: Actor,
+) -> Result<Json<TokenList>, ApiError> {
+    let owner = session_owner(&actor)?;
+    Ok(Json(TokenList {
+        items: st.store.list_tokens(owner).await?,
+    }))
+}
+
+/// `POST /me/tokens`: 201 with the token's secret, shown this once.
+pub async fn create_token(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(mut new): ApiJson<NewToken>,
+) -> Result<Response, ApiError> {
+    let owner = session_owner(&actor)?;
+    let mut c = Check::default();
+    c.text("name", &mut new.name, 100, true);
+    if new.scopes.is_empty() {
+        c.fail(
+            "scopes",
+            "권한 범위를 하나 이상 고르세요.",
+            "Choose at least one scope.",
+        );
+    }
+    let days = new.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        c.fail(
+            "expires_in_days",
+            "1~365일이어야 합니다.",
+            "Must be 1 to 365 days.",
+        );
+    }
+    c.finish()?;
+    let scopes: Scopes = new.scopes.iter().copied().collect();
+    let expires = now_ms() + days * DAY_MS;
+    let issued = st
+        .store
+        .create_token(&actor, owner, &new.name, scopes, expires)
+        .await?;
+    let mut res = created(format!("/api/v1/me/tokens/{}", issued.info.id), 1, issued);
+    res.headers_mut().remove(header::ETAG);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// `DELETE /me/tokens/{id}`: 204; revoking twice is fine; another account's token is 404.
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<TokenId>,
+) -> Result<StatusCode, ApiError> {
+    let owner = session_owner(&actor)?;
+    st.store.revoke_token(&actor, owner, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /accounts`. System admins create any account; an agency admin creates members and
+/// agency admins of their own agency.
+pub async fn create_account(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(mut new): ApiJson<NewAccount>,
+) -> Result<Response, ApiError> {
+    actor.require(Scope::AccountsWrite)?;
+    let spec = account_spec(&mut new)?;
+    match spec.role {
+        Role::SystemAdmin => actor.require_system_admin()?,
+        _ => match spec.agency_id {
+            Some(agency) => actor.require_agency_admin(agency)?,
+            None => actor.require_system_admin()?,
+        },
+    }
+    let account = st.store.create_account(&actor, &spec).await?;
+    Ok(created(
+        format!("/api/v1/accounts/{}", account.id),
+        1,
+        account,
+    ))
+}
+
+fn account_spec(new: &mut NewAccount) -> Result<AccountSpec, ApiError> {
+    let mut c = Check::default();
+    let login = normalise_login(&new.login);
+    if login.is_none() {
+        c.fail(
+            "login",
+            "공백 없이 1~254자여야 합니다.",
+            "1 to 254 characters, no spaces.",
+        );
+    }
+    let len = new.password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&len) {
+        c.fail(
+            "password",
+            "비밀번호는 10자 이상이어야 합니다.",
+            "Use 10 to 1024 characters.",
+        );
+    }
+    c.text("display_name", &mut new.display_name, 100, false);
+    let role = role_of(new.role, new.agency_id);
+    if role.is_none() {
+        c.fail(
+            "agency_id",
+            "기관 관리자에게는 기관이 필요합니다.",
+            "An agency admin needs an agency.",
+        );
+    }
+    c.finish()?;
+    Ok(AccountSpec {
+        login: login.unwrap_or_default(),
+        password: std::mem::take(&mut new.password),
+        display_name: std::mem::take(&mut new.display_name),
+        role: role.unwrap_or(Role::Member),
+        agency_id: new.agency_id,
+        employee_id: new.employee_id,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /audit?cursor=&limit=`: the audit log, oldest first. System admins read all of it,
+/// agency admins their agency's entries, members nothing.
+pub async fn audit(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
+    actor.require(Scope::AuditRead)?;
+    let agency = match actor.role() {
+        None | Some(Role::SystemAdmin) => None,
+        Some(Role::AgencyAdmin(a)) => Some(a),
+        Some(Role::Member) => {
+            actor.require_system_admin()?;
+            None
+        }
+    };
+    let limit = paging::limit(p.limit)?;
+    // The cursor only continues the view it came from.
+    let scope = format!("audit|{}", agency.map_or(0, |a| a.0));
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| paging::decode_cursor::<i64>(&scope, c))
+        .transpose()?
+        .unwrap_or(0);
+    let rows = match agency {
+        None => st.store.audit_entries(after, limit + 1).await?,
+        Some(a) => st.store.agency_audit_entries(a, after, limit + 1).await?,
+    };
+    Ok(Json(paging::page(rows, limit, &scope, |e| e.id, |e| e)))
+}
