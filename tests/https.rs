@@ -10,17 +10,24 @@ use std::sync::Arc;
 use common::spawn_hub;
 use rustls::pki_types::{CertificateDer, ServerName};
 
-/// GET `/healthz` over TLS, trusting exactly `roots`; returns the response text.
-fn get_healthz(addr: &str, roots: rustls::RootCertStore) -> String {
+fn client_config() -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+}
+
+/// A TLS client connection to `localhost` at `addr`, not yet handshaken.
+fn connect(addr: &str, config: rustls::ClientConfig) -> (rustls::ClientConnection, TcpStream) {
     let name = ServerName::try_from("localhost").unwrap();
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-    let mut sock = TcpStream::connect(addr).unwrap();
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    (conn, TcpStream::connect(addr).unwrap())
+}
+
+/// GET `/healthz` over TLS, trusting exactly `roots`; returns the response text.
+fn get_healthz(addr: &str, roots: rustls::RootCertStore) -> String {
+    let config = client_config().with_root_certificates(roots).with_no_client_auth();
+    let (mut conn, mut sock) = connect(addr, config);
     let mut tls = rustls::Stream::new(&mut conn, &mut sock);
     write!(tls, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
     let mut out = Vec::new();
@@ -74,16 +81,11 @@ impl rustls::client::danger::ServerCertVerifier for Capture {
 
 fn served_cert(addr: &str) -> CertificateDer<'static> {
     let capture = Arc::new(Capture::default());
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
+    let config = client_config()
         .dangerous()
         .with_custom_certificate_verifier(capture.clone())
         .with_no_client_auth();
-    let name = ServerName::try_from("localhost").unwrap();
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-    let mut sock = TcpStream::connect(addr).unwrap();
+    let (mut conn, mut sock) = connect(addr, config);
     while conn.complete_io(&mut sock).is_ok() && conn.is_handshaking() {}
     capture.0.lock().unwrap().take().expect("the server sent a certificate")
 }
