@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use str0m::format::{Codec, PayloadParams};
+use str0m::format::{Codec, CodecConfig, PayloadParams};
 use str0m::media::{MediaKind, Mid, Pt};
 use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite, Ssrc, Vp8Patch};
 use tracing::debug;
@@ -212,6 +212,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
         let Some(pt) = out_pt(
             &mut sub.pt_map,
             &sp.rtc,
+            smid,
             inb.packet.header.payload_type,
             inb.params,
         ) else {
@@ -277,17 +278,35 @@ fn vp8_patch(
     b.build().ok()
 }
 
-/// The subscriber's PT for the publisher's codec (they negotiate separately).
+/// The subscriber's PT for the publisher's codec (they negotiate separately), among the
+/// PTs negotiated on the subscriber's m-line `mid`: the hub's codec config lists every
+/// codec it supports, so matching on it alone could pick one the subscriber never offered.
+/// `None` when the m-line has no match: the subscriber cannot decode this codec.
 fn out_pt(
     map: &mut Vec<(Pt, Option<Pt>)>,
     rtc: &str0m::Rtc,
+    mid: Mid,
     in_pt: Pt,
     params: PayloadParams,
 ) -> Option<Pt> {
     if let Some((_, out)) = map.iter().find(|(p, _)| *p == in_pt) {
         return *out;
     }
-    let out = rtc.codec_config().match_params(params).map(|p| p.pt());
+    // Once per codec per subscription (cached in `map`), so the allocation is off the hot path.
+    let negotiated = rtc.media(mid).map(|m| m.remote_pts()).unwrap_or_default();
+    let candidates: Vec<PayloadParams> = rtc
+        .codec_config()
+        .params()
+        .iter()
+        .filter(|p| negotiated.contains(&p.pt()))
+        .copied()
+        .collect();
+    let out = CodecConfig::new_from_payload_params(candidates)
+        .match_params(params)
+        .map(|p| p.pt());
+    if out.is_none() {
+        debug!(%mid, codec = ?params.spec().codec, "subscriber did not negotiate the codec");
+    }
     map.push((in_pt, out));
     out
 }

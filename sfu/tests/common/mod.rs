@@ -18,7 +18,7 @@ use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, Mid, Pt, Rid, Simulcast, SimulcastLayer};
 use str0m::rtp::{ExtensionValues, RtpWrite};
-use str0m::{Candidate, Event, Input, Output, Rtc};
+use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
 
 pub const SFU_ADDR: &str = "127.0.0.1:3478";
 
@@ -98,13 +98,18 @@ pub struct Client {
     pub out: Vec<OutStream>,
     /// Track published per mid, from the SFU's outcome.
     pub tracks: HashMap<Mid, TrackId>,
+    /// The codec this client's video is encoded in (payloads from `video_payload`).
+    pub video: Codec,
+    /// Payload type of every RTP datagram that reached this client, read from the SRTP
+    /// header (in the clear), including packets its str0m then discards.
+    pub wire_pts: Vec<u8>,
 }
 
 impl Client {
     pub fn received_on(&self, mid: Mid) -> Vec<&Received> {
         self.received.iter().filter(|r| r.mid == mid).collect()
     }
-    fn pt_for(&self, codec: Codec) -> Pt {
+    pub fn pt_for(&self, codec: Codec) -> Pt {
         self.rtc
             .codec_config()
             .find(|p| p.spec().codec == codec)
@@ -156,9 +161,21 @@ impl Sim {
 
     /// Adds a client and joins it to `room` in the core. Returns its index.
     pub fn join(&mut self, room: &str, name: &str) -> usize {
+        self.join_with(room, name, Codec::Vp8, |c| c)
+    }
+
+    /// Like `join`, for a client whose str0m config `configure` adjusts (e.g. its codecs)
+    /// and whose video is encoded in `video`.
+    pub fn join_with(
+        &mut self,
+        room: &str,
+        name: &str,
+        video: Codec,
+        configure: impl FnOnce(RtcConfig) -> RtcConfig,
+    ) -> usize {
         let idx = self.clients.len();
         let addr: SocketAddr = format!("127.0.0.1:{}", 40_000 + idx).parse().unwrap();
-        let mut rtc = Rtc::builder().set_rtp_mode(true).build(self.now);
+        let mut rtc = configure(Rtc::builder().set_rtp_mode(true)).build(self.now);
         rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
         let id = ParticipantId::from(name);
         self.core
@@ -176,6 +193,8 @@ impl Sim {
             negotiated: false,
             out: Vec::new(),
             tracks: HashMap::new(),
+            video,
+            wire_pts: Vec::new(),
         });
         idx
     }
@@ -366,7 +385,8 @@ impl Sim {
         let now = self.now;
         let frame = self.frame;
         let client = &mut self.clients[c];
-        let pt = client.pt_for(Codec::Vp8);
+        let codec = client.video;
+        let pt = client.pt_for(codec);
         for s in client
             .out
             .iter_mut()
@@ -375,7 +395,7 @@ impl Sim {
             let key = std::mem::take(&mut s.force_keyframe);
             s.ts = s.ts.wrapping_add(3000);
             for part in 0..3u8 {
-                let payload = vp8_payload(part == 0, key, layer_tag(s.rid), frame, s.seq);
+                let payload = video_payload(codec, part, key, layer_tag(s.rid), frame, s.seq);
                 let w = RtpWrite::new(pt, s.seq.into(), s.ts, now, payload.clone())
                     .marker(part == 2)
                     .nackable(true);
@@ -468,6 +488,9 @@ impl Sim {
                 continue;
             };
             let c = &mut self.clients[idx];
+            if let Some(pt) = rtp_pt(&f.data) {
+                c.wire_pts.push(pt);
+            }
             let Ok(contents) = f.data.as_slice().try_into() else {
                 continue;
             };
@@ -602,6 +625,13 @@ fn on_client_event(c: &mut Client, e: Event) {
     }
 }
 
+/// The payload type of an (S)RTP datagram; `None` for STUN, DTLS and RTCP (RFC 5761 §4).
+fn rtp_pt(data: &[u8]) -> Option<u8> {
+    let (&b0, &b1) = (data.first()?, data.get(1)?);
+    let pt = b1 & 0x7f;
+    (b0 >> 6 == 2 && !(64..=95).contains(&pt)).then_some(pt)
+}
+
 fn layer_tag(rid: Option<Rid>) -> u8 {
     match rid.as_deref() {
         Some("q") => b'q',
@@ -624,6 +654,73 @@ pub fn vp8_payload(first: bool, key: bool, layer: u8, frame: u64, seq: u64) -> V
     let n = v.len();
     v[n - 5] = layer;
     v[n - 4..].copy_from_slice(&(seq as u32).to_be_bytes());
+    v
+}
+
+/// Packet `part` (0..3) of a frame in `codec`'s RTP payload format, ending like
+/// `vp8_payload` in the layer tag and publisher seq (`vp8_seq`/`vp8_layer` read any codec).
+pub fn video_payload(
+    codec: Codec,
+    part: u8,
+    key: bool,
+    layer: u8,
+    frame: u64,
+    seq: u64,
+) -> Vec<u8> {
+    let mut v = match codec {
+        Codec::H264 => h264_body(part, key),
+        Codec::Vp9 => vp9_body(part, key, frame),
+        _ => return vp8_payload(part == 0, key, layer, frame, seq),
+    };
+    v.push(layer);
+    v.extend_from_slice(&(seq as u32).to_be_bytes());
+    v
+}
+
+/// RFC 6184, as browsers packetize: a keyframe is a STAP-A with SPS (7) and PPS (8), then an
+/// IDR slice (5) in FU-A fragments; a delta frame is a non-IDR slice (1) in FU-A fragments.
+/// The last NAL (or fragment) runs to the end, so the caller's tag bytes land inside it.
+fn h264_body(part: u8, key: bool) -> Vec<u8> {
+    const NRI: u8 = 0x60;
+    if key && part == 0 {
+        let sps = [NRI | 7, 0x42, 0xc0, 0x1f, 0x8c, 0x8d];
+        let mut v = vec![NRI | 24];
+        v.extend_from_slice(&(sps.len() as u16).to_be_bytes());
+        v.extend_from_slice(&sps);
+        // PPS: header, 2 body bytes and the 5 tag bytes the caller appends.
+        v.extend_from_slice(&8u16.to_be_bytes());
+        v.extend_from_slice(&[NRI | 8, 0xce, 0x3c]);
+        return v;
+    }
+    let slice = if key { 5 } else { 1 };
+    let (start, end) = if key {
+        (part == 1, part == 2)
+    } else {
+        (part == 0, part == 2)
+    };
+    let fu = u8::from(start) << 7 | u8::from(end) << 6 | slice;
+    let mut v = vec![NRI | 28, fu];
+    v.resize(200, 0xaa);
+    v
+}
+
+/// RFC 9628 descriptor `I|P|L|F|B|E|V|Z` with a 15-bit PictureID: B on the first packet,
+/// E on the last, P=0 only in keyframes.
+fn vp9_body(part: u8, key: bool, frame: u64) -> Vec<u8> {
+    let mut d = 0x80; // I
+    if !key {
+        d |= 0x40; // P
+    }
+    if part == 0 {
+        d |= 0x08; // B
+    }
+    if part == 2 {
+        d |= 0x04; // E
+    }
+    let pid = (frame & 0x7fff) as u16 | 0x8000;
+    let mut v = vec![d];
+    v.extend_from_slice(&pid.to_be_bytes());
+    v.resize(200, 0xbb);
     v
 }
 
