@@ -71,7 +71,10 @@ fn audio_packets(s: &ParticipantStats) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_media_reaches_another_webrtc_rs_peer() {
-    let (a, b) = (Shared::new("a"), Shared::new("b"));
+    let (a, b) = (
+        Shared::new("a", std::time::Instant::now()),
+        Shared::new("b", std::time::Instant::now()),
+    );
     let (pc_a, ev_a) = peer::build(&a, LOOPBACK).await.expect("build a");
     let (pc_b, ev_b) = peer::build(&b, LOOPBACK).await.expect("build b");
     let opts = MediaOptions {

@@ -14,18 +14,29 @@
 //! - `receive`: per remote track readers.
 //! - [`synth`]: payload generator and parser (VP8 descriptor, keyframe header, probe).
 //! - [`stats`]: the counters, serialisable into reports.
+//! - [`meeting`]: the `meeting` scenario (rooms of publishers and receive-only viewers);
+//!   `meeting_report` turns what it collected into a [`Report`].
+//! - [`report`]: the report types and the window arithmetic; `table` prints it as text.
+//! - [`procfs`]: CPU time and RSS of the hub and the generator from `/proc`.
 
+pub mod meeting;
+mod meeting_report;
 pub mod participant;
 mod peer;
 mod publish;
+pub mod procfs;
 mod receive;
+pub mod report;
 pub mod signal;
 pub mod stats;
 pub mod synth;
+mod table;
 
 #[cfg(test)]
 mod direct_tests;
 
+pub use meeting::{MeetingConfig, run_meeting};
 pub use participant::{Participant, ParticipantOptions};
 pub use publish::MediaOptions;
-pub use stats::{ParticipantStats, SendStats, TrackRecvStats};
+pub use report::Report;
+pub use stats::{JoinPhases, ParticipantStats, SendStats, TrackRecvStats};

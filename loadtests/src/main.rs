@@ -1,13 +1,14 @@
-//! `govhub-load`: synthetic participants against a running hub. For now one subcommand,
-//! `smoke`: N participants join one room, publish and subscribe for a while, and a JSON
-//! summary of what each received is written.
+//! `govhub-load`: synthetic participants against a running hub. Subcommands:
+//! - `meeting`: R rooms of N publishers and M receive-only participants; prints a summary
+//!   table and writes the JSON report (see `docs/benchmarks.md`).
+//! - `smoke`: N participants join one room for a while; a JSON dump of what each received.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use loadtests::{MediaOptions, Participant, ParticipantOptions, ParticipantStats};
+use loadtests::{MeetingConfig, run_meeting, MediaOptions, Participant, ParticipantOptions, ParticipantStats};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -22,6 +23,42 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// R rooms, each with N publishers (audio + simulcast video) and M viewers.
+    Meeting {
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "GOVHUB_LOAD_URL")]
+        url: String,
+        #[arg(long, default_value_t = 1)]
+        rooms: usize,
+        /// Publishing participants per room.
+        #[arg(long, default_value_t = 2)]
+        publishers: usize,
+        /// Receive-only participants per room.
+        #[arg(long, default_value_t = 0)]
+        subscribers: usize,
+        /// Seconds of the measured window.
+        #[arg(long, default_value_t = 10.0)]
+        duration: f64,
+        /// Seconds over which joins are spread.
+        #[arg(long, default_value_t = 2.0)]
+        ramp: f64,
+        /// Longest wait in seconds for every expected track to flow before measuring.
+        #[arg(long, default_value_t = 20.0)]
+        warmup_timeout: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Send one video layer instead of three simulcast layers.
+        #[arg(long)]
+        no_simulcast: bool,
+        /// The hub's process id: sample its CPU time and RSS from /proc.
+        #[arg(long)]
+        hub_pid: Option<u32>,
+        /// Room names are `<prefix>-<n>`; defaults to `load-<unix seconds>`.
+        #[arg(long)]
+        room_prefix: Option<String>,
+        /// Write the JSON report here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// N participants in one room for a few seconds; prints and optionally saves a summary.
     Smoke {
         #[arg(long, default_value = "http://127.0.0.1:8080", env = "GOVHUB_LOAD_URL")]
@@ -98,6 +135,43 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
+        Command::Meeting {
+            url,
+            rooms,
+            publishers,
+            subscribers,
+            duration,
+            ramp,
+            warmup_timeout,
+            seed,
+            no_simulcast,
+            hub_pid,
+            room_prefix,
+            json,
+        } => {
+            let unix = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let cfg = MeetingConfig {
+                url,
+                rooms,
+                publishers,
+                subscribers,
+                duration_s: duration,
+                ramp_s: ramp,
+                warmup_timeout_s: warmup_timeout,
+                seed,
+                simulcast: !no_simulcast,
+                hub_pid,
+                room_prefix: room_prefix.unwrap_or_else(|| format!("load-{unix}")),
+            };
+            let report = run_meeting(&cfg).await?;
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+                    .with_context(|| format!("write {}", path.display()))?;
+            }
+            print!("{}", report.table());
+        }
         Command::Smoke {
             url,
             room,

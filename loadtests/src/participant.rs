@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use rtc::peer_connection::sdp::RTCSessionDescription;
@@ -21,7 +21,7 @@ use webrtc::peer_connection::PeerConnection;
 use crate::peer::{self, PeerEvent, Shared};
 use crate::publish::{MediaOptions, Publisher};
 use crate::signal::{self, SignalRx, SignalTx};
-use crate::stats::ParticipantStats;
+use crate::stats::{ParticipantStats, ms_since};
 
 /// How a participant joins and what it sends.
 #[derive(Debug, Clone)]
@@ -71,6 +71,8 @@ impl Participant {
         name: &str,
         opts: ParticipantOptions,
     ) -> anyhow::Result<Participant> {
+        // Every join phase is timed from here, so a report's join time includes the token.
+        let started = Instant::now();
         let token = match &opts.token {
             Some(t) => t.clone(),
             None => signal::fetch_dev_token(http_url, room, name)
@@ -78,6 +80,7 @@ impl Participant {
                 .context("dev token")?,
         };
         let (mut tx, mut rx) = signal::connect(http_url).await?;
+        let ws_open_ms = ms_since(started);
         let join = ClientMessage::Join {
             v: PROTOCOL_VERSION,
             room: room.into(),
@@ -91,8 +94,12 @@ impl Participant {
         let span = tracing::info_span!("participant", %name, participant = %id);
         tracing::debug!(parent: &span, tracks = tracks.len(), "joined");
 
-        let shared = Shared::new(name);
-        shared.with_stats(|s| s.participant = Some(id.clone()));
+        let shared = Shared::new(name, started);
+        shared.with_stats(|s| {
+            s.participant = Some(id.clone());
+            s.phases.ws_open_ms = Some(ws_open_ms);
+            s.phases.joined_ms = Some(ms_since(started));
+        });
         let (pc, peer_events) = peer::build(&shared, opts.bind_ip).await?;
         let publisher = Publisher::add(&pc, &opts.media).await?;
         let mut neg = Negotiator {
@@ -259,6 +266,8 @@ impl Negotiator {
             .map(|d| d.sdp)
             .context("no local description")?;
         let mut subscribe = Vec::new();
+        self.shared
+            .with_stats(|s| s.subscribed += added.len() as u64);
         for (t, info) in added {
             let mid = t.mid().await?.context("subscription m-line has no mid")?;
             self.shared
@@ -297,7 +306,11 @@ impl Negotiator {
             .set_remote_description(RTCSessionDescription::answer(sdp)?)
             .await?;
         self.in_flight = false;
-        self.shared.with_stats(|s| s.negotiations += 1);
+        let since = ms_since(self.shared.joined_at);
+        self.shared.with_stats(|s| {
+            s.negotiations += 1;
+            s.phases.answer_ms.get_or_insert(since);
+        });
         if !self.media_started {
             self.media_started = true;
             let tasks = self.publisher.start(&self.shared, &self.opts.media).await?;

@@ -45,6 +45,7 @@ pub(crate) struct Shared {
     pub stats: Mutex<ParticipantStats>,
     /// Receive-only m-line → the hub's track it was set up to carry.
     pub subs: Mutex<HashMap<String, TrackInfo>>,
+    /// When `Participant::join` was called; every `*_ms` in the stats counts from it.
     pub joined_at: Instant,
     /// Filled once the connection is built; remote-track readers look up m-lines through it.
     pub pc: OnceLock<Arc<dyn PeerConnection>>,
@@ -53,7 +54,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(name: &str) -> Arc<Shared> {
+    pub fn new(name: &str, joined_at: Instant) -> Arc<Shared> {
         let stats = ParticipantStats {
             name: name.to_owned(),
             ..Default::default()
@@ -61,7 +62,7 @@ impl Shared {
         Arc::new(Shared {
             stats: Mutex::new(stats),
             subs: Mutex::new(HashMap::new()),
-            joined_at: Instant::now(),
+            joined_at,
             pc: OnceLock::new(),
             connected: watch::Sender::new(false),
         })

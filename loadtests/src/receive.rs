@@ -31,7 +31,12 @@ pub(crate) async fn read_track(track: Arc<dyn TrackRemote>, shared: Arc<Shared>)
                 };
                 let since = ms_since(shared.joined_at);
                 let now = now_us();
+                let keyframe = parsed.keyframe;
                 shared.with_stats(|s| {
+                    s.phases.first_rtp_ms.get_or_insert(since);
+                    if keyframe {
+                        s.phases.first_keyframe_ms.get_or_insert(since);
+                    }
                     s.received.entry(key.clone()).or_default().record(
                         (packet.header.ssrc, packet.header.sequence_number),
                         packet.payload.len(),

@@ -22,7 +22,7 @@ pub struct TrackRecvStats {
     pub packets: u64,
     /// RTP payload bytes.
     pub bytes: u64,
-    /// Milliseconds from joining to the first packet of this track.
+    /// Milliseconds from the `join` call to the first packet of this track.
     pub first_packet_ms: Option<u64>,
     /// Packets that started a VP8 keyframe.
     pub keyframes: u64,
@@ -134,6 +134,22 @@ pub struct SendStats {
     pub write_errors: u64,
 }
 
+/// When each step of joining finished, in milliseconds from the `join` call (the token
+/// fetch included). `None` until it happens.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JoinPhases {
+    /// The signaling websocket is open.
+    pub ws_open_ms: Option<u64>,
+    /// The hub's `joined` arrived.
+    pub joined_ms: Option<u64>,
+    /// The first answer was applied.
+    pub answer_ms: Option<u64>,
+    /// The first RTP packet of any track arrived.
+    pub first_rtp_ms: Option<u64>,
+    /// The first packet that starts a VP8 keyframe arrived.
+    pub first_keyframe_ms: Option<u64>,
+}
+
 /// A snapshot of everything one participant measured.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ParticipantStats {
@@ -141,8 +157,12 @@ pub struct ParticipantStats {
     pub name: String,
     /// ICE+DTLS came up.
     pub connected: bool,
-    /// Milliseconds from join to the peer connection being connected.
+    /// Milliseconds from the `join` call to the peer connection being connected (ICE + DTLS).
     pub connected_ms: Option<u64>,
+    /// The other join steps, on the same clock as `connected_ms`.
+    pub phases: JoinPhases,
+    /// Receive-only m-lines offered for other participants' tracks.
+    pub subscribed: u64,
     /// Offers sent / answers applied.
     pub negotiations: u64,
     /// Error frames the hub sent us, as `code: message`.

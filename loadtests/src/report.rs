@@ -1,0 +1,274 @@
+//! The load report: what one scenario run measured, as plain serialisable data, and the pure
+//! functions that build it from participant snapshots at the edges of the measured window
+//! and from the `/proc` samples. Every field is documented in `docs/benchmarks.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sfu::{ParticipantId, TrackKind};
+
+use crate::procfs::Sample;
+use crate::stats::{ParticipantStats, TrackRecvStats, percentile};
+
+/// The generator may use this much of one core on average over the window; above it the
+/// run is invalid (its own scheduling delays would show up as the hub's latency and loss).
+pub const GENERATOR_CORE_LIMIT: f64 = 0.9;
+
+/// Latency percentiles in microseconds.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub samples: usize,
+    pub p50: Option<u32>,
+    pub p95: Option<u32>,
+    pub p99: Option<u32>,
+    pub max: Option<u32>,
+}
+
+impl Percentiles {
+    pub fn of(samples: &[u32]) -> Percentiles {
+        Percentiles {
+            samples: samples.len(),
+            p50: percentile(samples, 50.0),
+            p95: percentile(samples, 95.0),
+            p99: percentile(samples, 99.0),
+            max: samples.iter().copied().max(),
+        }
+    }
+}
+
+/// A distribution of join phase times in milliseconds over the participants that got there.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct MsDist {
+    pub count: usize,
+    pub p50: Option<u64>,
+    pub p95: Option<u64>,
+    pub max: Option<u64>,
+}
+
+impl MsDist {
+    pub fn of(values: impl Iterator<Item = Option<u64>>) -> MsDist {
+        let v: Vec<u32> = values.flatten().map(|x| x.min(u64::from(u32::MAX)) as u32).collect();
+        MsDist {
+            count: v.len(),
+            p50: percentile(&v, 50.0).map(u64::from),
+            p95: percentile(&v, 95.0).map(u64::from),
+            max: v.iter().copied().max().map(u64::from),
+        }
+    }
+}
+
+/// Join time by phase, from the `join` call, over all participants that joined.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JoinReport {
+    pub attempted: usize,
+    pub joined: usize,
+    /// `name: error` of each participant that could not join.
+    pub failures: Vec<String>,
+    pub ws_open_ms: MsDist,
+    pub joined_ms: MsDist,
+    pub answer_ms: MsDist,
+    pub connected_ms: MsDist,
+    pub first_rtp_ms: MsDist,
+    pub first_keyframe_ms: MsDist,
+}
+
+/// What reached the subscribers during the measured window, over every participant.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MediaReport {
+    /// Packets received by all participants: each is one packet the hub forwarded.
+    pub forwarded_packets: u64,
+    /// RTP payload bytes of those packets.
+    pub forwarded_bytes: u64,
+    pub forwarded_packets_per_s: f64,
+    /// Received payload bit rate, all participants together.
+    pub received_kbps_total: f64,
+    pub received_kbps_per_participant: f64,
+    /// RFC 3550: packets expected from the RTP sequence numbers, and those never received.
+    pub expected_packets: u64,
+    pub lost_packets: u64,
+    pub loss_fraction: f64,
+    /// One-way latency, publisher's send call to subscriber's read, from the probes.
+    pub latency_us: Percentiles,
+    pub audio_latency_us: Percentiles,
+    pub video_latency_us: Percentiles,
+    /// Received video packets per simulcast layer (`q`, `h`, `f`) and audio packets.
+    pub packets_by_layer: BTreeMap<String, u64>,
+    /// Remote tracks every participant should receive, summed (2 per other publisher).
+    pub tracks_expected: u64,
+    /// Those that delivered at least one packet during the window.
+    pub tracks_received: u64,
+    /// Receive-only m-lines the participants offered.
+    pub tracks_subscribed: u64,
+}
+
+/// The hub process over the measured window (with `--hub-pid`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HubReport {
+    pub pid: u32,
+    /// User + system CPU seconds during the window.
+    pub cpu_s: f64,
+    /// Mean cores used (`cpu_s` / window).
+    pub cpu_cores: f64,
+    /// Hub CPU microseconds per forwarded packet (audio and video together).
+    pub cpu_us_per_packet: Option<f64>,
+    /// RSS before anyone joined.
+    pub rss_idle_kib: Option<u64>,
+    /// Highest RSS seen during the window.
+    pub rss_peak_kib: Option<u64>,
+    /// (`rss_peak_kib` − `rss_idle_kib`) / participants joined.
+    pub rss_per_participant_kib: Option<f64>,
+}
+
+/// The load generator itself over the measured window.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GeneratorReport {
+    pub cpu_s: f64,
+    pub cpu_cores: f64,
+    /// Highest one-second CPU use in cores between consecutive samples.
+    pub cpu_cores_peak: f64,
+}
+
+/// One participant's view of the window.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ParticipantReport {
+    pub name: String,
+    pub room: String,
+    /// `publisher` or `subscriber`.
+    pub role: String,
+    pub id: Option<ParticipantId>,
+    pub connected_ms: Option<u64>,
+    pub first_rtp_ms: Option<u64>,
+    pub tracks_expected: u64,
+    pub tracks_received: u64,
+    pub tracks_subscribed: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    pub expected_packets: u64,
+    pub lost_packets: u64,
+    pub latency_p50_us: Option<u32>,
+    pub latency_p99_us: Option<u32>,
+    pub hub_errors: Vec<String>,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// `meeting`.
+    pub scenario: String,
+    pub config: serde_json::Value,
+    /// False when the figures cannot be trusted; `invalid_reasons` says why.
+    pub valid: bool,
+    pub invalid_reasons: Vec<String>,
+    /// Conditions worth knowing that do not invalidate the run.
+    pub warnings: Vec<String>,
+    /// Processors the kernel reports (`nproc`).
+    pub cores: usize,
+    /// Length of the measured window in seconds.
+    pub window_s: f64,
+    pub join: JoinReport,
+    pub media: MediaReport,
+    pub hub: Option<HubReport>,
+    pub generator: GeneratorReport,
+    pub participants: Vec<ParticipantReport>,
+    /// The once-a-second `/proc` series of the whole run.
+    pub samples: Vec<Sample>,
+}
+
+/// One received track over the window: `end` minus `start`.
+#[derive(Debug, Clone, Default)]
+pub struct TrackWindow {
+    pub kind: Option<TrackKind>,
+    pub publisher: Option<ParticipantId>,
+    pub packets: u64,
+    pub bytes: u64,
+    pub expected: u64,
+    pub lost: u64,
+    pub latency_us: Vec<u32>,
+    pub packets_by_layer: BTreeMap<String, u64>,
+}
+
+/// The per-track difference between two snapshots of one participant.
+pub fn track_windows(start: Option<&ParticipantStats>, end: &ParticipantStats) -> Vec<TrackWindow> {
+    let empty = TrackRecvStats::default();
+    end.received
+        .iter()
+        .map(|(key, e)| {
+            let s = start.and_then(|s| s.received.get(key)).unwrap_or(&empty);
+            let layers = e
+                .packets_by_layer
+                .iter()
+                .map(|(l, n)| {
+                    let before = s.packets_by_layer.get(l).copied().unwrap_or(0);
+                    (l.clone(), n.saturating_sub(before))
+                })
+                .collect();
+            TrackWindow {
+                kind: e.kind,
+                publisher: e.publisher.clone(),
+                packets: e.packets.saturating_sub(s.packets),
+                bytes: e.bytes.saturating_sub(s.bytes),
+                expected: (e.packets + e.lost).saturating_sub(s.packets + s.lost),
+                lost: e.lost.saturating_sub(s.lost),
+                latency_us: e.latency_us.get(s.latency_us.len()..).unwrap_or(&[]).to_vec(),
+                packets_by_layer: layers,
+            }
+        })
+        .collect()
+}
+
+/// Distinct (publisher, kind) pairs among `expected` publishers that delivered packets.
+pub fn tracks_received(windows: &[TrackWindow], expected: &[ParticipantId]) -> u64 {
+    let mut seen = std::collections::BTreeSet::new();
+    for w in windows.iter().filter(|w| w.packets > 0) {
+        if let (Some(p), Some(k)) = (&w.publisher, w.kind)
+            && expected.contains(p)
+        {
+            seen.insert((p.0.clone(), k == TrackKind::Video));
+        }
+    }
+    seen.len() as u64
+}
+
+/// CPU seconds between two tick readings.
+pub fn cpu_seconds(a: Option<u64>, b: Option<u64>, ticks_per_s: u64) -> Option<f64> {
+    Some(b?.saturating_sub(a?) as f64 / ticks_per_s as f64)
+}
+
+/// Highest CPU use in cores between consecutive generator samples at least 0.5 s apart.
+pub fn peak_cores(samples: &[Sample], ticks_per_s: u64) -> f64 {
+    let mut peak: f64 = 0.0;
+    let mut prev: Option<&Sample> = None;
+    for s in samples {
+        if let Some(p) = prev {
+            let dt = s.t_ms.saturating_sub(p.t_ms) as f64 / 1000.0;
+            if dt < 0.5 {
+                continue;
+            }
+            if let Some(cpu) = cpu_seconds(p.gen_cpu_ticks, s.gen_cpu_ticks, ticks_per_s) {
+                peak = peak.max(cpu / dt);
+            }
+        }
+        prev = Some(s);
+    }
+    peak
+}
+
+/// The validity rule: the generator's mean CPU over the window must stay at or under
+/// [`GENERATOR_CORE_LIMIT`] cores, and everyone must have joined.
+pub fn invalid_reasons(generator: &GeneratorReport, join: &JoinReport) -> Vec<String> {
+    let mut out = Vec::new();
+    if generator.cpu_cores > GENERATOR_CORE_LIMIT {
+        out.push(format!(
+            "load generator used {:.2} cores on average over the window (limit {GENERATOR_CORE_LIMIT})",
+            generator.cpu_cores
+        ));
+    }
+    if join.joined < join.attempted {
+        out.push(format!(
+            "{} of {} participants failed to join",
+            join.attempted - join.joined,
+            join.attempted
+        ));
+    }
+    out
+}
