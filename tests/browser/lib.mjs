@@ -131,3 +131,20 @@ export function stopHub() {
   if (hubDataDir) rmSync(hubDataDir, { recursive: true, force: true });
   hubDataDir = null;
 }
+
+/**
+ * Runs one browser test script to the end: stops the hub it started and exits 0 on success,
+ * or prints `<name>: FAIL: <reason>` and exits 1.
+ * @param {string} name @param {() => Promise<void>} run
+ */
+export async function main(name, run) {
+  try {
+    await run();
+    stopHub();
+    process.exit(0);
+  } catch (e) {
+    console.log(`${name}: FAIL: ${e instanceof Error ? e.message : String(e)}`);
+    stopHub();
+    process.exit(1);
+  }
+}

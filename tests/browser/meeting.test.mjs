@@ -12,7 +12,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hubUrl, launch, stopHub, waitFor } from './lib.mjs';
+import { hubUrl, launch, main, waitFor } from './lib.mjs';
 
 const [target, artifacts = 'target/artifacts'] = process.argv.slice(2);
 if (!target) {
@@ -187,12 +187,4 @@ async function run() {
   }
 }
 
-try {
-  await run();
-  stopHub();
-  process.exit(0);
-} catch (e) {
-  console.log(`browser meeting test: FAIL: ${e instanceof Error ? e.message : String(e)}`);
-  stopHub();
-  process.exit(1);
-}
+await main('browser meeting test', run);
