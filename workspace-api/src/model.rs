@@ -17,6 +17,7 @@ macro_rules! id_type {
         }
     };
 }
+pub(crate) use id_type;
 
 id_type!(/// An agency (기관), e.g. 행정안전부.
     AgencyId);

@@ -28,28 +28,13 @@ pub use password::{PasswordHasher, PasswordStrength};
 
 use crate::error::ApiError;
 use crate::extract::Actor;
-use crate::model::AgencyId;
+use crate::model::{AgencyId, id_type};
 
-macro_rules! auth_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub i64);
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
-auth_id!(/// A local account.
+id_type!(/// A local account.
     AccountId);
-auth_id!(/// A browser session.
+id_type!(/// A browser session.
     SessionId);
-auth_id!(/// A personal API token.
+id_type!(/// A personal API token.
     TokenId);
 
 /// Name of the session cookie.
