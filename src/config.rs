@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "govhub", version, about = "govhub: video meetings and joint work for government")]
+#[command(
+    name = "govhub",
+    version,
+    about = "govhub: video meetings and joint work for government"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Cmd>,
@@ -90,7 +94,11 @@ pub struct TokenArgs {
     #[arg(long, default_value_t = 3600)]
     pub ttl_secs: u64,
     /// The hub's address as users reach it.
-    #[arg(long, env = "GOVHUB_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "GOVHUB_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub base_url: String,
     #[command(flatten)]
     pub data: DataArgs,

@@ -24,7 +24,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     // Both str0m (DTLS) and rustls (HTTPS) use aws-lc-rs; install it once for the process.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    match cli.command.unwrap_or_else(|| Cmd::Serve(ServeArgs::default())) {
+    match cli
+        .command
+        .unwrap_or_else(|| Cmd::Serve(ServeArgs::default()))
+    {
         Cmd::Serve(args) => serve(args).await,
         Cmd::Token(args) => token_cmd::run(&args),
     }
@@ -37,5 +40,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%url, %media, "govhub is up: open {url}/m/<room-name> in a browser");
     // The one line scripts and tests read to find the ports (stdout, not the log).
     println!("govhub ready: {url} (media udp {media})");
-    server.run(async { let _ = tokio::signal::ctrl_c().await; }).await
+    server
+        .run(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
 }

@@ -23,7 +23,10 @@ pub fn load_or_create(data: &DataArgs) -> anyhow::Result<Vec<u8>> {
     let path = data.data_dir.join(SECRET_FILE);
     match fs::read(&path) {
         Ok(bytes) if bytes.len() >= 32 => Ok(bytes),
-        Ok(_) => bail!("{} is shorter than 32 bytes; delete it to make a new one", path.display()),
+        Ok(_) => bail!(
+            "{} is shorter than 32 bytes; delete it to make a new one",
+            path.display()
+        ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
@@ -36,7 +39,9 @@ fn create(path: &Path) -> anyhow::Result<Vec<u8>> {
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut file = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(hex.as_bytes())?;
     Ok(hex.into_bytes())
 }
@@ -69,6 +74,9 @@ mod tests {
         let dir = std::env::temp_dir();
         assert!(load_or_create(&args(&dir, Some("short"))).is_err());
         let long = "x".repeat(40);
-        assert_eq!(load_or_create(&args(&dir, Some(&long))).unwrap(), long.as_bytes());
+        assert_eq!(
+            load_or_create(&args(&dir, Some(&long))).unwrap(),
+            long.as_bytes()
+        );
     }
 }

@@ -51,11 +51,18 @@ impl Server {
             _ => None,
         };
         let api = workspace::open(&args, tls.is_some()).await?;
-        Ok(Server { listener, tls, media, app: app(signaling, api) })
+        Ok(Server {
+            listener,
+            tls,
+            media,
+            app: app(signaling, api),
+        })
     }
 
     pub fn http_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn media_addr(&self) -> SocketAddr {
@@ -67,7 +74,10 @@ impl Server {
         format!("{scheme}://{}", self.http_addr())
     }
 
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown.await;
@@ -77,13 +87,19 @@ impl Server {
         let media = tokio::spawn(self.media.run(media_stop));
         let http_stop = wait_for(stop_rx);
         match self.tls {
-            None => axum::serve(self.listener, self.app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(http_stop)
-                .await
-                .context("serving HTTP")?,
+            None => axum::serve(
+                self.listener,
+                self.app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(http_stop)
+            .await
+            .context("serving HTTP")?,
             Some(tls) => serve_tls(self.listener, tls, self.app, http_stop).await?,
         }
-        media.await.context("media task")?.context("media runtime")?;
+        media
+            .await
+            .context("media task")?
+            .context("media runtime")?;
         info!("govhub stopped");
         Ok(())
     }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use signaling::TokenIssuer;
 use sfu::RoomId;
+use signaling::TokenIssuer;
 
 use crate::config::TokenArgs;
 use crate::secret;
@@ -13,8 +13,15 @@ pub fn run(args: &TokenArgs) -> anyhow::Result<()> {
     let secret = secret::load_or_create(&args.data)?;
     let issuer = TokenIssuer::new(&secret);
     let room = RoomId(args.room.clone());
-    let token = issuer.issue(&room, args.name.as_deref(), Duration::from_secs(args.ttl_secs));
-    println!("{}", join_link(&args.base_url, &args.room, args.name.as_deref(), &token));
+    let token = issuer.issue(
+        &room,
+        args.name.as_deref(),
+        Duration::from_secs(args.ttl_secs),
+    );
+    println!(
+        "{}",
+        join_link(&args.base_url, &args.room, args.name.as_deref(), &token)
+    );
     Ok(())
 }
 
@@ -32,7 +39,9 @@ fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

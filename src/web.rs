@@ -24,14 +24,22 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 pub fn router() -> Router {
     Router::new()
         .route("/", get(|| async { page("index.html") }))
-        .route("/m/{room}", get(|_room: Path<String>| async { page("meeting.html") }))
-        .route("/app/{*path}", get(|Path(path): Path<String>| async move { asset(&path) }))
+        .route(
+            "/m/{room}",
+            get(|_room: Path<String>| async { page("meeting.html") }),
+        )
+        .route(
+            "/app/{*path}",
+            get(|Path(path): Path<String>| async move { asset(&path) }),
+        )
         .route("/healthz", get(|| async { "ok" }))
 }
 
 fn page(name: &str) -> Response {
     let mut response = asset(name);
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 
@@ -45,9 +53,18 @@ fn asset(path: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(&mime) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(self), microphone=(self), display-capture=(self)"),

@@ -20,9 +20,15 @@ pub async fn open(args: &ServeArgs, https: bool) -> anyhow::Result<Router> {
         None => ApiConfig::sqlite_in(&args.data.data_dir),
     };
     config.secure_cookies = https;
-    let store = workspace_api::connect(&config).await.context("opening the workspace database")?;
+    let store = workspace_api::connect(&config)
+        .await
+        .context("opening the workspace database")?;
     if store.account_count().await.context("counting accounts")? == 0 {
-        let password = if args.dev_mode { DEV_ADMIN_PASSWORD.to_owned() } else { random_password() };
+        let password = if args.dev_mode {
+            DEV_ADMIN_PASSWORD.to_owned()
+        } else {
+            random_password()
+        };
         workspace_api::bootstrap_admin(&store, ADMIN_LOGIN, &password)
             .await
             .context("creating the first administrator")?;

@@ -26,10 +26,16 @@ fn connect(addr: &str, config: rustls::ClientConfig) -> (rustls::ClientConnectio
 
 /// GET `/healthz` over TLS, trusting exactly `roots`; returns the response text.
 fn get_healthz(addr: &str, roots: rustls::RootCertStore) -> String {
-    let config = client_config().with_root_certificates(roots).with_no_client_auth();
+    let config = client_config()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
     let (mut conn, mut sock) = connect(addr, config);
     let mut tls = rustls::Stream::new(&mut conn, &mut sock);
-    write!(tls, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        tls,
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = Vec::new();
     // A peer closing without close_notify is fine for this check.
     let _ = tls.read_to_end(&mut out);
@@ -87,7 +93,12 @@ fn served_cert(addr: &str) -> CertificateDer<'static> {
         .with_no_client_auth();
     let (mut conn, mut sock) = connect(addr, config);
     while conn.complete_io(&mut sock).is_ok() && conn.is_handshaking() {}
-    capture.0.lock().unwrap().take().expect("the server sent a certificate")
+    capture
+        .0
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the server sent a certificate")
 }
 
 #[test]
@@ -108,7 +119,10 @@ fn serves_a_given_certificate() {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.cert.der().clone()).unwrap();
     let reply = get_healthz(hub.http.trim_start_matches("https://"), roots);
-    assert!(reply.starts_with("HTTP/1.1 200") && reply.ends_with("ok"), "{reply}");
+    assert!(
+        reply.starts_with("HTTP/1.1 200") && reply.ends_with("ok"),
+        "{reply}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -121,5 +135,8 @@ fn makes_a_self_signed_certificate_for_localhost() {
     roots.add(served_cert(addr)).unwrap();
     // Verification against the served certificate succeeds only if it names `localhost`.
     let reply = get_healthz(addr, roots);
-    assert!(reply.starts_with("HTTP/1.1 200") && reply.ends_with("ok"), "{reply}");
+    assert!(
+        reply.starts_with("HTTP/1.1 200") && reply.ends_with("ok"),
+        "{reply}"
+    );
 }

@@ -16,7 +16,11 @@ fn get(url: &str) -> (u16, String, Vec<(String, String)>) {
     use std::io::{Read, Write};
     let (host, path) = split_url(url);
     let mut stream = std::net::TcpStream::connect(&host).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     parse_response(&raw)
@@ -34,7 +38,14 @@ fn parse_response(raw: &[u8]) -> (u16, String, Vec<(String, String)>) {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(": "))
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
@@ -48,16 +59,24 @@ fn serves_pages_with_a_strict_csp() {
     let (status, body, headers) = get(&format!("{}/m/%EA%B5%AD%ED%9A%8C", hub.http));
     assert_eq!(status, 200);
     assert!(body.contains("<html"), "meeting page is HTML");
-    let csp = headers.iter().find(|(k, _)| k == "content-security-policy").map(|(_, v)| v.clone());
+    let csp = headers
+        .iter()
+        .find(|(k, _)| k == "content-security-policy")
+        .map(|(_, v)| v.clone());
     let csp = csp.expect("a CSP header");
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     let (status, _, _) = get(&format!("{}/app/does-not-exist.js", hub.http));
     assert_eq!(status, 404);
 }
 
 /// Sends `join` with `token` and returns the first reply.
 async fn join_with(ws_url: &str, room: &str, token: &str) -> Value {
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.expect("websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url)
+        .await
+        .expect("websocket");
     let join = json!({"type": "join", "v": 1, "room": room, "token": token, "name": "ops"});
     ws.send(Message::text(join.to_string())).await.unwrap();
     loop {
@@ -75,7 +94,11 @@ fn token_link(data_dir: &std::path::Path, room: &str) -> String {
         .arg(data_dir)
         .output()
         .expect("govhub token");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -83,7 +106,10 @@ fn token_link(data_dir: &std::path::Path, room: &str) -> String {
 fn token_subcommand_links_are_accepted_with_dev_mode_off() {
     let hub = spawn_hub(&["--dev-mode", "false"]);
     let link = token_link(&hub.data_dir, "sejong");
-    assert!(link.contains("/m/sejong?name=") && link.contains("autojoin=1&token="), "{link}");
+    assert!(
+        link.contains("/m/sejong?name=") && link.contains("autojoin=1&token="),
+        "{link}"
+    );
     let token = link.split("token=").nth(1).unwrap().to_owned();
     let ws_url = format!("{}/ws", hub.http.replace("http://", "ws://"));
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -128,7 +154,10 @@ fn garbage_datagrams_do_not_hurt_the_hub() {
     let link = token_link(&hub.data_dir, "after-garbage");
     let token = link.split("token=").nth(1).unwrap().to_owned();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    assert_eq!(rt.block_on(join_with(&ws_url, "after-garbage", &token))["type"], "joined");
+    assert_eq!(
+        rt.block_on(join_with(&ws_url, "after-garbage", &token))["type"],
+        "joined"
+    );
 }
 
 #[test]

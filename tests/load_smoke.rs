@@ -26,8 +26,20 @@ fn config(http: &str, pid: u32) -> MeetingConfig {
 
 fn check_json(report: &Report) {
     let json = serde_json::to_value(report).expect("report serialises");
-    for key in ["scenario", "valid", "join", "media", "hub", "generator", "participants", "samples"] {
-        assert!(json.get(key).is_some(), "report JSON lacks `{key}`: {json:#}");
+    for key in [
+        "scenario",
+        "valid",
+        "join",
+        "media",
+        "hub",
+        "generator",
+        "participants",
+        "samples",
+    ] {
+        assert!(
+            json.get(key).is_some(),
+            "report JSON lacks `{key}`: {json:#}"
+        );
     }
     let back: serde_json::Value =
         serde_json::from_str(&serde_json::to_string(&json).expect("to text")).expect("parses");
@@ -44,19 +56,44 @@ async fn meeting_scenario_reports_every_expected_track() {
     let table = report.table();
     eprintln!("{table}");
     assert_eq!(report.scenario, "meeting");
-    assert_eq!((report.join.attempted, report.join.joined), (3, 3), "{:?}", report.join.failures);
+    assert_eq!(
+        (report.join.attempted, report.join.joined),
+        (3, 3),
+        "{:?}",
+        report.join.failures
+    );
     // Publishers expect audio + video from the one other publisher, the viewer from both.
     let expected: Vec<(&str, u64)> = report
         .participants
         .iter()
         .map(|p| (p.role.as_str(), p.tracks_expected))
         .collect();
-    assert_eq!(expected.iter().filter(|(r, n)| *r == "publisher" && *n == 2).count(), 2);
-    assert_eq!(expected.iter().filter(|(r, n)| *r == "subscriber" && *n == 4).count(), 1);
+    assert_eq!(
+        expected
+            .iter()
+            .filter(|(r, n)| *r == "publisher" && *n == 2)
+            .count(),
+        2
+    );
+    assert_eq!(
+        expected
+            .iter()
+            .filter(|(r, n)| *r == "subscriber" && *n == 4)
+            .count(),
+        1
+    );
     for p in &report.participants {
-        assert_eq!(p.tracks_received, p.tracks_expected, "{} missed tracks:\n{table}", p.name);
+        assert_eq!(
+            p.tracks_received, p.tracks_expected,
+            "{} missed tracks:\n{table}",
+            p.name
+        );
         assert!(p.hub_errors.is_empty(), "{}: {:?}", p.name, p.hub_errors);
-        assert!(p.first_rtp_ms.is_some() && p.connected_ms.is_some(), "{}", p.name);
+        assert!(
+            p.first_rtp_ms.is_some() && p.connected_ms.is_some(),
+            "{}",
+            p.name
+        );
     }
     let m = &report.media;
     assert_eq!(m.tracks_received, m.tracks_expected);
@@ -66,7 +103,10 @@ async fn meeting_scenario_reports_every_expected_track() {
     let h = report.hub.as_ref().expect("the hub was sampled");
     assert!(h.rss_idle_kib.is_some_and(|k| k > 0) && h.rss_peak_kib.is_some());
     assert!(h.cpu_us_per_packet.is_some());
-    assert!(report.samples.len() >= 3, "the /proc series has the window edges and more");
+    assert!(
+        report.samples.len() >= 3,
+        "the /proc series has the window edges and more"
+    );
     check_json(&report);
     assert!(table.contains("r0-sub0") && table.contains("hub CPU per packet"));
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use loadtests::{MeetingConfig, run_meeting, MediaOptions, Participant, ParticipantOptions, ParticipantStats};
+use loadtests::{
+    MediaOptions, MeetingConfig, Participant, ParticipantOptions, ParticipantStats, run_meeting,
+};
 use serde::Serialize;
 
 #[derive(Parser)]

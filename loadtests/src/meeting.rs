@@ -99,7 +99,10 @@ fn plan(cfg: &MeetingConfig) -> Vec<Member> {
             .map(|i| (format!("r{r}-pub{i}"), true))
             .chain((0..cfg.subscribers).map(|i| (format!("r{r}-sub{i}"), false)));
         for (name, publisher) in roles {
-            let seed = cfg.seed.wrapping_mul(1_000_003).wrapping_add(out.len() as u64);
+            let seed = cfg
+                .seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add(out.len() as u64);
             out.push(Member {
                 name,
                 room: room.clone(),
@@ -126,7 +129,12 @@ fn options(m: &Member, simulcast: bool) -> ParticipantOptions {
 }
 
 /// Joins `members` (already in join order) evenly spread over `ramp`, concurrently.
-async fn join_spread(url: &str, members: Vec<Member>, ramp: Duration, simulcast: bool) -> Vec<Joined> {
+async fn join_spread(
+    url: &str,
+    members: Vec<Member>,
+    ramp: Duration,
+    simulcast: bool,
+) -> Vec<Joined> {
     let n = members.len().max(1) as u32;
     let joins = members.into_iter().enumerate().map(|(i, m)| async move {
         tokio::time::sleep(ramp * i as u32 / n).await;
@@ -153,7 +161,11 @@ async fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 }
 
 /// Publishers of `room` other than `me` that joined.
-pub(crate) fn expected_publishers(joined: &[Joined], room: &str, me: Option<&ParticipantId>) -> Vec<ParticipantId> {
+pub(crate) fn expected_publishers(
+    joined: &[Joined],
+    room: &str,
+    me: Option<&ParticipantId>,
+) -> Vec<ParticipantId> {
     joined
         .iter()
         .filter(|j| j.member.publisher && j.member.room == room)
@@ -170,9 +182,9 @@ fn all_flowing(joined: &[Joined]) -> bool {
         expected_publishers(joined, &j.member.room, Some(p.id()))
             .iter()
             .all(|from| {
-                [sfu::TrackKind::Audio, sfu::TrackKind::Video].iter().all(|k| {
-                    stats.from_publisher(from, *k).iter().any(|t| t.packets > 0)
-                })
+                [sfu::TrackKind::Audio, sfu::TrackKind::Video]
+                    .iter()
+                    .all(|k| stats.from_publisher(from, *k).iter().any(|t| t.packets > 0))
             })
     })
 }
@@ -186,7 +198,10 @@ fn snapshot(joined: &[Joined]) -> Vec<Option<ParticipantStats>> {
 
 /// Runs the scenario against a running hub and returns its report.
 pub async fn run_meeting(cfg: &MeetingConfig) -> anyhow::Result<crate::report::Report> {
-    anyhow::ensure!(cfg.rooms > 0 && cfg.publishers > 0, "need at least one room and one publisher");
+    anyhow::ensure!(
+        cfg.rooms > 0 && cfg.publishers > 0,
+        "need at least one room and one publisher"
+    );
     let t0 = Instant::now();
     let sampler = Sampler::start(cfg.hub_pid, t0);
     let idle = sampler.now();
@@ -227,11 +242,14 @@ pub async fn run_meeting(cfg: &MeetingConfig) -> anyhow::Result<crate::report::R
         })
         .collect();
     let members = joined.iter().map(|j| j.member.clone()).collect();
-    let leaving = joined.into_iter().filter_map(|j| j.result.ok()).map(|p| async move {
-        if let Err(e) = p.leave().await {
-            tracing::warn!(error = %format!("{e:#}"), "leave");
-        }
-    });
+    let leaving = joined
+        .into_iter()
+        .filter_map(|j| j.result.ok())
+        .map(|p| async move {
+            if let Err(e) = p.leave().await {
+                tracing::warn!(error = %format!("{e:#}"), "leave");
+            }
+        });
     join_all(leaving).await;
     let collected = Collected {
         members,

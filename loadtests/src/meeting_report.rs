@@ -10,8 +10,7 @@ use crate::meeting::{Collected, MeetingConfig};
 use crate::procfs::clock_ticks_per_s;
 use crate::report::{
     GeneratorReport, HubReport, JoinReport, MediaReport, MsDist, ParticipantReport, Percentiles,
-    Report, TrackWindow, cpu_seconds, invalid_reasons, peak_cores, track_windows,
-    tracks_received,
+    Report, TrackWindow, cpu_seconds, invalid_reasons, peak_cores, track_windows, tracks_received,
 };
 use crate::stats::ParticipantStats;
 
@@ -35,7 +34,12 @@ pub(crate) fn assemble(cfg: &MeetingConfig, c: Collected) -> Report {
         participants.push(ParticipantReport {
             name: m.name.clone(),
             room: m.room.clone(),
-            role: if m.publisher { "publisher" } else { "subscriber" }.into(),
+            role: if m.publisher {
+                "publisher"
+            } else {
+                "subscriber"
+            }
+            .into(),
             tracks_expected: 2 * expected.len() as u64,
             ..report
         });
@@ -43,9 +47,11 @@ pub(crate) fn assemble(cfg: &MeetingConfig, c: Collected) -> Report {
     }
     let join = join_report(&c);
     let media = media_report(&all_windows, &participants, window_s);
-    let hub = cfg.hub_pid.map(|pid| hub_report(pid, &c, &join, &media, ticks));
-    let gen_cpu = cpu_seconds(c.window.0.gen_cpu_ticks, c.window.1.gen_cpu_ticks, ticks)
-        .unwrap_or(0.0);
+    let hub = cfg
+        .hub_pid
+        .map(|pid| hub_report(pid, &c, &join, &media, ticks));
+    let gen_cpu =
+        cpu_seconds(c.window.0.gen_cpu_ticks, c.window.1.gen_cpu_ticks, ticks).unwrap_or(0.0);
     let generator = GeneratorReport {
         cpu_s: gen_cpu,
         cpu_cores: gen_cpu / window_s,
@@ -87,7 +93,10 @@ fn participant(
     w: &[TrackWindow],
     expected: &[ParticipantId],
 ) -> ParticipantReport {
-    let lat: Vec<u32> = w.iter().flat_map(|t| t.latency_us.iter().copied()).collect();
+    let lat: Vec<u32> = w
+        .iter()
+        .flat_map(|t| t.latency_us.iter().copied())
+        .collect();
     let lat = Percentiles::of(&lat);
     ParticipantReport {
         name: m.name.clone(),
@@ -155,7 +164,11 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
         received_kbps_per_participant: kbps / joined as f64,
         expected_packets: expected,
         lost_packets: lost,
-        loss_fraction: if expected > 0 { lost as f64 / expected as f64 } else { 0.0 },
+        loss_fraction: if expected > 0 {
+            lost as f64 / expected as f64
+        } else {
+            0.0
+        },
         latency_us: Percentiles::of(&lat(None)),
         audio_latency_us: Percentiles::of(&lat(Some(TrackKind::Audio))),
         video_latency_us: Percentiles::of(&lat(Some(TrackKind::Video))),
@@ -166,7 +179,13 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
     }
 }
 
-fn hub_report(pid: u32, c: &Collected, join: &JoinReport, media: &MediaReport, ticks: u64) -> HubReport {
+fn hub_report(
+    pid: u32,
+    c: &Collected,
+    join: &JoinReport,
+    media: &MediaReport,
+    ticks: u64,
+) -> HubReport {
     let (a, b) = &c.window;
     let cpu_s = cpu_seconds(a.hub_cpu_ticks, b.hub_cpu_ticks, ticks).unwrap_or(0.0);
     let in_window = c
@@ -202,7 +221,9 @@ fn warnings(
 ) -> Vec<String> {
     let mut out = Vec::new();
     if !c.warmup_complete {
-        out.push("warm-up timed out: some expected tracks had not started when the window began".into());
+        out.push(
+            "warm-up timed out: some expected tracks had not started when the window began".into(),
+        );
     }
     if media.tracks_received < media.tracks_expected {
         out.push(format!(

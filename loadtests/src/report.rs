@@ -47,7 +47,10 @@ pub struct MsDist {
 
 impl MsDist {
     pub fn of(values: impl Iterator<Item = Option<u64>>) -> MsDist {
-        let v: Vec<u32> = values.flatten().map(|x| x.min(u64::from(u32::MAX)) as u32).collect();
+        let v: Vec<u32> = values
+            .flatten()
+            .map(|x| x.min(u64::from(u32::MAX)) as u32)
+            .collect();
         MsDist {
             count: v.len(),
             p50: percentile(&v, 50.0).map(u64::from),
@@ -209,7 +212,11 @@ pub fn track_windows(start: Option<&ParticipantStats>, end: &ParticipantStats) -
                 bytes: e.bytes.saturating_sub(s.bytes),
                 expected: (e.packets + e.lost).saturating_sub(s.packets + s.lost),
                 lost: e.lost.saturating_sub(s.lost),
-                latency_us: e.latency_us.get(s.latency_us.len()..).unwrap_or(&[]).to_vec(),
+                latency_us: e
+                    .latency_us
+                    .get(s.latency_us.len()..)
+                    .unwrap_or(&[])
+                    .to_vec(),
                 packets_by_layer: layers,
             }
         })

@@ -120,13 +120,27 @@ pub enum MediaEndReason {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SfuEvent {
     /// ICE and DTLS are up: media can flow for this participant.
-    MediaConnected { room: RoomId, participant: ParticipantId },
+    MediaConnected {
+        room: RoomId,
+        participant: ParticipantId,
+    },
     /// The participant's media transport is gone; signaling decides about the seat.
-    MediaEnded { room: RoomId, participant: ParticipantId, reason: MediaEndReason },
+    MediaEnded {
+        room: RoomId,
+        participant: ParticipantId,
+        reason: MediaEndReason,
+    },
     /// A participant's speaking state changed (from the RFC 6464 audio level extension).
-    Speaking { room: RoomId, participant: ParticipantId, speaking: bool },
+    Speaking {
+        room: RoomId,
+        participant: ParticipantId,
+        speaking: bool,
+    },
     /// The room's dominant speaker changed.
-    ActiveSpeaker { room: RoomId, participant: ParticipantId },
+    ActiveSpeaker {
+        room: RoomId,
+        participant: ParticipantId,
+    },
 }
 
 /// Why the SFU refused a command. Every variant is the caller's input being wrong or the

@@ -60,12 +60,20 @@ impl SfuHandle {
         make: impl FnOnce(oneshot::Sender<Result<T, SfuError>>) -> Command,
     ) -> Result<T, SfuError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(make(reply)).await.map_err(|_| SfuError::ShuttingDown)?;
+        self.tx
+            .send(make(reply))
+            .await
+            .map_err(|_| SfuError::ShuttingDown)?;
         rx.await.map_err(|_| SfuError::ShuttingDown)?
     }
 
     pub async fn join(&self, room: RoomId, participant: ParticipantId) -> Result<(), SfuError> {
-        self.request(|reply| Command::Join { room, participant, reply }).await
+        self.request(|reply| Command::Join {
+            room,
+            participant,
+            reply,
+        })
+        .await
     }
 
     pub async fn offer(
@@ -75,8 +83,14 @@ impl SfuHandle {
         publish: Vec<PublishSpec>,
         subscribe: Vec<SubscribeSpec>,
     ) -> Result<OfferOutcome, SfuError> {
-        self.request(|reply| Command::Offer { participant, sdp, publish, subscribe, reply })
-            .await
+        self.request(|reply| Command::Offer {
+            participant,
+            sdp,
+            publish,
+            subscribe,
+            reply,
+        })
+        .await
     }
 
     pub async fn candidate(
@@ -84,7 +98,12 @@ impl SfuHandle {
         participant: ParticipantId,
         candidate: String,
     ) -> Result<(), SfuError> {
-        self.request(|reply| Command::Candidate { participant, candidate, reply }).await
+        self.request(|reply| Command::Candidate {
+            participant,
+            candidate,
+            reply,
+        })
+        .await
     }
 
     pub async fn unsubscribe(
@@ -92,12 +111,22 @@ impl SfuHandle {
         participant: ParticipantId,
         track: TrackId,
     ) -> Result<(), SfuError> {
-        self.request(|reply| Command::Unsubscribe { participant, track, reply }).await
+        self.request(|reply| Command::Unsubscribe {
+            participant,
+            track,
+            reply,
+        })
+        .await
     }
 
     /// Fire-and-forget: layer choice follows the latest size; a lost update is harmless.
     pub fn video_size(&self, participant: ParticipantId, track: TrackId, width: u32, height: u32) {
-        let _ = self.tx.try_send(Command::VideoSize { participant, track, width, height });
+        let _ = self.tx.try_send(Command::VideoSize {
+            participant,
+            track,
+            width,
+            height,
+        });
     }
 
     /// Fire-and-forget: leaving during shutdown needs no reply.

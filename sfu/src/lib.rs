@@ -15,7 +15,7 @@ pub mod handle;
 pub mod media;
 pub mod runtime;
 
+pub use self::core::{CoreConfig, CoreStats, SfuCore, Transmit};
 pub use api::*;
 pub use handle::{Command, SfuHandle};
-pub use self::core::{CoreConfig, CoreStats, SfuCore, Transmit};
 pub use runtime::{MediaConfig, MediaServer};

@@ -2,7 +2,10 @@
 //! `type`. `docs/signaling.md` documents every message with an example; keep them in step.
 
 use serde::{Deserialize, Serialize};
-use sfu::{MediaEndReason, ParticipantId, PublishSpec, RoomId, SubscribeSpec, TrackId, TrackInfo, TrackSource};
+use sfu::{
+    MediaEndReason, ParticipantId, PublishSpec, RoomId, SubscribeSpec, TrackId, TrackInfo,
+    TrackSource,
+};
 
 /// The protocol version a client announces in `join`.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -23,7 +26,10 @@ pub enum ClientMessage {
         name: Option<String>,
     },
     /// Take back a seat after the websocket dropped, within the grace period.
-    Resume { participant: ParticipantId, resume_token: String },
+    Resume {
+        participant: ParticipantId,
+        resume_token: String,
+    },
     /// An SDP offer from the client (the client always offers; the hub always answers).
     Offer {
         sdp: String,
@@ -35,19 +41,30 @@ pub enum ClientMessage {
         subscribe: Vec<SubscribeSpec>,
     },
     /// A trickled ICE candidate (the `candidate` attribute line of `RTCIceCandidate`).
-    Candidate { candidate: String, #[serde(default)] mid: Option<String> },
+    Candidate {
+        candidate: String,
+        #[serde(default)]
+        mid: Option<String>,
+    },
     /// Stop publishing one of my tracks.
     Unpublish { track: TrackId },
     /// Stop receiving a track (the client may reuse the m-line in a later offer).
     Unsubscribe { track: TrackId },
     /// The size in device pixels at which a subscribed video is shown; 0×0 pauses it.
-    VideoSize { track: TrackId, width: u32, height: u32 },
+    VideoSize {
+        track: TrackId,
+        width: u32,
+        height: u32,
+    },
     /// Mute state of one of my sources, shown to the others.
     Mute { source: TrackSource, muted: bool },
     /// A chat message to everyone in the room.
     Chat { text: String },
     /// Application keepalive; answered with `pong`.
-    Ping { #[serde(default)] id: Option<u64> },
+    Ping {
+        #[serde(default)]
+        id: Option<u64>,
+    },
     /// Leave the room for good.
     Leave,
 }
@@ -83,23 +100,58 @@ pub enum ServerMessage {
         dev_mode: bool,
     },
     /// The seat is back after `resume`; the lists are the room as it is now.
-    Resumed { participant: ParticipantId, participants: Vec<ParticipantInfo>, tracks: Vec<TrackInfo> },
+    Resumed {
+        participant: ParticipantId,
+        participants: Vec<ParticipantInfo>,
+        tracks: Vec<TrackInfo>,
+    },
     /// The answer to the client's last `offer`.
-    Answer { sdp: String, published: Vec<TrackInfo> },
-    ParticipantJoined { participant: ParticipantInfo },
-    ParticipantUpdated { participant: ParticipantInfo },
-    ParticipantLeft { participant: ParticipantId, reason: LeaveReason },
-    TrackPublished { track: TrackInfo },
-    TrackUnpublished { track: TrackId },
-    ActiveSpeaker { participant: ParticipantId },
-    Chat { id: u64, participant: ParticipantId, name: String, text: String, sent_at_ms: u64 },
-    Pong { #[serde(default)] id: Option<u64> },
+    Answer {
+        sdp: String,
+        published: Vec<TrackInfo>,
+    },
+    ParticipantJoined {
+        participant: ParticipantInfo,
+    },
+    ParticipantUpdated {
+        participant: ParticipantInfo,
+    },
+    ParticipantLeft {
+        participant: ParticipantId,
+        reason: LeaveReason,
+    },
+    TrackPublished {
+        track: TrackInfo,
+    },
+    TrackUnpublished {
+        track: TrackId,
+    },
+    ActiveSpeaker {
+        participant: ParticipantId,
+    },
+    Chat {
+        id: u64,
+        participant: ParticipantId,
+        name: String,
+        text: String,
+        sent_at_ms: u64,
+    },
+    Pong {
+        #[serde(default)]
+        id: Option<u64>,
+    },
     /// My media transport died while this websocket stayed up (added in v1, additive): my
     /// tracks were unpublished and the hub made me a fresh media peer; create a new
     /// `RTCPeerConnection` and send a new `offer` (re-publishing and re-subscribing).
-    MediaEnded { reason: MediaEndReason },
+    MediaEnded {
+        reason: MediaEndReason,
+    },
     /// Something the client sent was refused; the connection stays open unless `fatal`.
-    Error { code: ErrorCode, message: String, fatal: bool },
+    Error {
+        code: ErrorCode,
+        message: String,
+        fatal: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -111,7 +111,10 @@ async fn closing_the_tab_leaves_at_once() {
     let (mut a, ja) = hub.join("r", "A").await;
     let (mut b, _) = hub.join("r", "B").await;
     a.expect("participant_joined").await;
-    let frame = CloseFrame { code: CloseCode::Away, reason: "".into() };
+    let frame = CloseFrame {
+        code: CloseCode::Away,
+        reason: "".into(),
+    };
     a.send_raw(Message::Close(Some(frame))).await.unwrap();
     let left = b.expect("participant_left").await;
     assert_eq!(left["participant"], ja["participant"]);

@@ -15,14 +15,14 @@ use serde::Serialize;
 use crate::store::{CredentialProblem, Entity, StoreError};
 
 /// A field-level validation failure, listed in `errors`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: Message,
 }
 
 /// A message in both languages of the hub (Korean first).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Message {
     pub ko: String,
     pub en: String,
@@ -52,6 +52,25 @@ struct Problem<'a> {
     message: &'a Message,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldError],
+}
+
+/// The RFC 9457 body of every error, as the OpenAPI document describes it ([`Problem`] is
+/// the borrowed form that is actually serialised).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemDoc {
+    /// URI naming the problem type: `urn:govhub:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// `message.en`, for generic clients.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `not_found`, `stale_version`.
+    pub code: String,
+    pub message: Message,
+    /// Field-level validation failures (422 only).
+    pub errors: Option<Vec<FieldError>>,
 }
 
 impl ApiError {
@@ -141,6 +160,14 @@ impl ApiError {
             Entity::Account => ("account_not_found", "계정을 찾을 수 없습니다."),
             Entity::Session => ("session_not_found", "세션을 찾을 수 없습니다."),
             Entity::ApiToken => ("token_not_found", "API 토큰을 찾을 수 없습니다."),
+            Entity::Project => ("project_not_found", "프로젝트를 찾을 수 없습니다."),
+            Entity::Task => ("task_not_found", "업무를 찾을 수 없습니다."),
+            Entity::Comment => ("comment_not_found", "댓글을 찾을 수 없습니다."),
+            Entity::Memo => ("memo_not_found", "메모를 찾을 수 없습니다."),
+            Entity::Announcement => ("announcement_not_found", "공지를 찾을 수 없습니다."),
+            Entity::Meeting => ("meeting_not_found", "회의를 찾을 수 없습니다."),
+            Entity::ConferenceRoom => ("room_not_found", "회의실을 찾을 수 없습니다."),
+            Entity::Booking => ("booking_not_found", "예약을 찾을 수 없습니다."),
         };
         let en = format!("The {} does not exist.", entity.name());
         Self::new(StatusCode::NOT_FOUND, code, "Not found", ko, en)
@@ -340,7 +367,10 @@ impl From<StoreError> for ApiError {
                     Entity::Agency => "unknown_agency",
                     Entity::Unit => "unknown_unit",
                     Entity::Employee => "unknown_employee",
-                    Entity::Account | Entity::Session | Entity::ApiToken => "validation_failed",
+                    Entity::Account => "unknown_account",
+                    Entity::Project => "unknown_project",
+                    Entity::ConferenceRoom => "unknown_room",
+                    _ => "validation_failed",
                 };
                 e
             }

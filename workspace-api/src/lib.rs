@@ -15,6 +15,8 @@
 //!   from its bearer token or session cookie. [`paging`], [`validate`]: cursors and input
 //!   checks.
 //! - [`hangul`]: normalisation, 초성 and the n-grams of the search index.
+//! - [`openapi`]: the OpenAPI 3.1 document generated from the handlers, served at
+//!   `/api/v1/openapi.json` and checked into `docs/openapi.json`.
 //!
 //! Wiring: the `govhub` binary calls [`connect`], creates the first administrator with
 //! [`bootstrap_admin`] when [`Store::account_count`] is 0, and merges [`router_with`]'s
@@ -25,6 +27,7 @@ pub mod error;
 pub mod extract;
 pub mod hangul;
 pub mod model;
+pub mod openapi;
 pub mod paging;
 mod routes;
 pub mod store;
@@ -37,6 +40,7 @@ use axum::Router;
 
 pub use auth::PasswordStrength;
 pub use error::ApiError;
+pub use routes::document as openapi_document;
 pub use store::{Backend, DatabaseConfig, Store, StoreError, bootstrap_admin};
 
 /// Request bodies above this size get 413 `payload_too_large`.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
@@ -25,9 +25,25 @@ id_type!(/// A unit (실/국/과) inside one agency's tree.
     UnitId);
 id_type!(/// A person in the directory.
     EmployeeId);
+id_type!(/// A joint project of one or more agencies.
+    ProjectId);
+id_type!(/// A task on a project's board.
+    TaskId);
+id_type!(/// A comment on a task.
+    CommentId);
+id_type!(/// An e-Memo.
+    MemoId);
+id_type!(/// A bulletin-board announcement.
+    AnnouncementId);
+id_type!(/// A scheduled meeting with a video room.
+    MeetingId);
+id_type!(/// A physical video-conference room in a building.
+    ConferenceRoomId);
+id_type!(/// A booking of a conference room.
+    BookingId);
 
 /// A government agency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agency {
     pub id: AgencyId,
     /// Short stable code, e.g. `mois`; unique.
@@ -38,7 +54,7 @@ pub struct Agency {
 }
 
 /// One node of an agency's unit tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unit {
     pub id: UnitId,
     pub agency_id: AgencyId,
@@ -51,7 +67,7 @@ pub struct Unit {
 }
 
 /// A directory entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Employee {
     pub id: EmployeeId,
     pub agency_id: AgencyId,
@@ -71,7 +87,7 @@ pub struct Employee {
 }
 
 /// One audit log row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     /// Milliseconds since the Unix epoch.
@@ -87,7 +103,7 @@ pub struct AuditEntry {
     pub agency_id: Option<AgencyId>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgency {
     pub code: String,
@@ -96,7 +112,7 @@ pub struct NewAgency {
     pub name_en: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgencyPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,7 +121,7 @@ pub struct AgencyPatch {
     pub name_en: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     pub name_ko: String,
@@ -119,7 +135,7 @@ pub struct NewUnit {
 
 /// A change to a unit; `parent_id: null` moves it to the top level, an absent `parent_id`
 /// leaves it where it is.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,7 +152,7 @@ pub struct UnitPatch {
     pub sort_order: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEmployee {
     pub agency_id: AgencyId,
@@ -162,7 +178,7 @@ pub struct NewEmployee {
 }
 
 /// A change to a directory entry. For the nullable fields, `null` clears and absence keeps.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeePatch {
     #[serde(skip_serializing_if = "Option::is_none")]

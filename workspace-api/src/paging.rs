@@ -15,7 +15,7 @@ pub const MAX_LIMIT: i64 = 100;
 const MAX_CURSOR_LEN: usize = 1024;
 
 /// One page of a list.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.

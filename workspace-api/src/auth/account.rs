@@ -19,11 +19,12 @@ impl Serialize for Scopes {
 
 /// A local account. `agency_id` is the agency it belongs to (for an agency admin, the
 /// agency it administers); system admins may have none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: AccountId,
     pub login: String,
     pub display_name: String,
+    #[schema(value_type = RoleName)]
     pub role: Role,
     pub agency_id: Option<AgencyId>,
     pub employee_id: Option<EmployeeId>,
@@ -31,7 +32,7 @@ pub struct Account {
 }
 
 /// The role names of request bodies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleName {
     SystemAdmin,
@@ -40,7 +41,7 @@ pub enum RoleName {
 }
 
 /// `POST /api/v1/accounts`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
     pub login: String,
@@ -53,7 +54,7 @@ pub struct NewAccount {
 }
 
 /// `POST /api/v1/auth/login`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub login: String,
@@ -61,7 +62,7 @@ pub struct LoginRequest {
 }
 
 /// `POST /api/v1/me/tokens`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
@@ -71,10 +72,11 @@ pub struct NewToken {
 }
 
 /// A personal API token as listed to its owner (never with its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: TokenId,
     pub name: String,
+    #[schema(value_type = Vec<Scope>)]
     pub scopes: Scopes,
     pub created_ms: i64,
     pub expires_ms: i64,
@@ -82,7 +84,7 @@ pub struct TokenInfo {
 }
 
 /// A token just created: the only answer that ever carries its secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     #[serde(flatten)]
     pub info: TokenInfo,

@@ -28,7 +28,7 @@ pub use password::{PasswordHasher, PasswordStrength};
 
 use crate::error::ApiError;
 use crate::extract::Actor;
-use crate::model::{AgencyId, id_type};
+use crate::model::{AgencyId, EmployeeId, id_type};
 
 id_type!(/// A local account.
     AccountId);
@@ -69,7 +69,7 @@ impl Role {
 }
 
 /// One permission a personal API token can carry. Browser sessions carry all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Scope {
     #[serde(rename = "directory:read")]
     DirectoryRead,
@@ -167,6 +167,10 @@ pub struct Principal {
     pub account: AccountId,
     pub login: String,
     pub role: Role,
+    /// The agency the account belongs to (members see that agency's non-public things).
+    pub agency: Option<AgencyId>,
+    /// The directory entry of the person, which gives their unit.
+    pub employee: Option<EmployeeId>,
     pub credential: Credential,
 }
 
@@ -294,6 +298,8 @@ mod tests {
             account: AccountId(1),
             login: "t".into(),
             role,
+            agency: None,
+            employee: None,
             credential: Credential::Token(TokenId(1), scopes.iter().copied().collect()),
         })
     }

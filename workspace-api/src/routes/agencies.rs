@@ -7,6 +7,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::AppState;
 use crate::auth::Scope;
 use crate::error::ApiError;
@@ -17,7 +20,8 @@ use crate::validate::Check;
 
 const NAME_MAX: usize = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     cursor: Option<String>,
@@ -25,7 +29,7 @@ pub struct ListParams {
 }
 
 /// Unit lists are whole trees; a page of a tree would be useless to draw.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitList {
     items: Vec<Unit>,
 }
@@ -39,6 +43,13 @@ pub(super) fn created<T: Serialize>(location: String, version: i64, body: T) -> 
     res
 }
 
+#[utoipa::path(
+    get,
+    path = "/agencies",
+    tag = "directory",
+    params(ListParams),
+    responses((status = 200, description = "One page of agencies", body = Page<Agency>))
+)]
 pub async fn list(
     State(st): State<AppState>,
     actor: Actor,
@@ -55,6 +66,13 @@ pub async fn list(
     Ok(Json(paging::page(rows, limit, "agencies", |a| a.id, |a| a)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/agencies/{id}",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id")),
+    responses((status = 200, description = "The agency; ETag header", body = Agency))
+)]
 pub async fn get_one(
     State(st): State<AppState>,
     actor: Actor,
@@ -65,6 +83,13 @@ pub async fn get_one(
     Ok((etag_headers(agency.version), Json(agency)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/agencies",
+    tag = "directory",
+    request_body = NewAgency,
+    responses((status = 201, description = "Created; Location and ETag headers", body = Agency))
+)]
 pub async fn create(
     State(st): State<AppState>,
     actor: Actor,
@@ -85,6 +110,14 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/agencies/{id}",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id"), ("If-Match" = String, Header, description = "The ETag last read, e.g. \"v3\"")),
+    request_body = AgencyPatch,
+    responses((status = 200, description = "Updated; new ETag", body = Agency))
+)]
 pub async fn update(
     State(st): State<AppState>,
     actor: Actor,
@@ -106,6 +139,13 @@ pub async fn update(
     Ok((etag_headers(agency.version), Json(agency)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/agencies/{id}/units",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id")),
+    responses((status = 200, description = "The whole unit tree of the agency", body = UnitList))
+)]
 pub async fn list_units(
     State(st): State<AppState>,
     actor: Actor,
@@ -117,6 +157,13 @@ pub async fn list_units(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/units/{id}",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id")),
+    responses((status = 200, description = "The unit; ETag header", body = Unit))
+)]
 pub async fn get_unit(
     State(st): State<AppState>,
     actor: Actor,
@@ -127,6 +174,14 @@ pub async fn get_unit(
     Ok((etag_headers(unit.version), Json(unit)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/agencies/{id}/units",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id")),
+    request_body = NewUnit,
+    responses((status = 201, description = "Created; Location and ETag headers", body = Unit))
+)]
 pub async fn create_unit(
     State(st): State<AppState>,
     actor: Actor,
@@ -147,6 +202,14 @@ pub async fn create_unit(
     ))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/units/{id}",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id"), ("If-Match" = String, Header, description = "The ETag last read, e.g. \"v3\"")),
+    request_body = UnitPatch,
+    responses((status = 200, description = "Updated (renamed or moved); new ETag", body = Unit))
+)]
 pub async fn update_unit(
     State(st): State<AppState>,
     actor: Actor,
@@ -168,4 +231,12 @@ pub async fn update_unit(
     c.finish()?;
     let unit = st.store.update_unit(&actor, id, version, &patch).await?;
     Ok((etag_headers(unit.version), Json(unit)).into_response())
+}
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update))
+        .routes(routes!(list_units, create_unit))
+        .routes(routes!(get_unit, update_unit))
 }

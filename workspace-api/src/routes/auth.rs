@@ -10,11 +10,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::AppState;
 use super::agencies::created;
 use crate::auth::{
-    Account, AccountId, Credential, LoginRequest, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
-    NewAccount, NewToken, Role, SESSION_COOKIE, Scope, Scopes, TokenId, TokenInfo, normalise_login,
+    Account, AccountId, Credential, IssuedToken, LoginRequest, MAX_PASSWORD_CHARS,
+    MIN_PASSWORD_CHARS, NewAccount, NewToken, Role, SESSION_COOKIE, Scope, Scopes, TokenId,
+    TokenInfo, normalise_login,
 };
 use crate::error::ApiError;
 use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, presented};
@@ -47,13 +51,20 @@ fn cookie(settings: &AuthSettings, value: &str, max_age_secs: i64) -> HeaderValu
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SignedIn {
     account: Account,
     expires_ms: i64,
 }
 
 /// `POST /auth/login`: sets the session cookie and answers the account.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses((status = 200, description = "Signed in; sets the session cookie", body = SignedIn))
+)]
 pub async fn login(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -81,6 +92,12 @@ pub async fn login(
 
 /// `POST /auth/logout`: revokes the cookie's session (if it is still one) and clears it.
 /// Always 204, so a browser can sign out whatever state it is in.
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    tag = "auth",
+    responses((status = 204, description = "Signed out; clears the session cookie"))
+)]
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Ok(Some(p @ Presented::SessionCookie(_))) = presented(&headers)
         && let Ok(principal) = st.store.authenticate(p).await
@@ -93,16 +110,23 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Re
     Ok((StatusCode::NO_CONTENT, out).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     account: Account,
     /// `session` or `token`.
     via: &'static str,
     /// What this credential may do (every scope for a session).
+    #[schema(value_type = Vec<Scope>)]
     scopes: Scopes,
 }
 
 /// `GET /auth/me`.
+#[utoipa::path(
+    get,
+    path = "/auth/me",
+    tag = "auth",
+    responses((status = 200, description = "The signed-in account", body = Me))
+)]
 pub async fn me(State(st): State<AppState>, actor: Actor) -> Result<Json<Me>, ApiError> {
     let p = actor.principal().ok_or_else(ApiError::unauthenticated)?;
     let (via, scopes) = match p.credential {
@@ -130,12 +154,18 @@ fn session_owner(actor: &Actor) -> Result<AccountId, ApiError> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenList {
     items: Vec<TokenInfo>,
 }
 
 /// `GET /me/tokens`.
+#[utoipa::path(
+    get,
+    path = "/me/tokens",
+    tag = "auth",
+    responses((status = 200, description = "My personal API tokens", body = TokenList))
+)]
 pub async fn list_tokens(
     State(st): State<AppState>,
     actor: Actor,
@@ -147,6 +177,13 @@ pub async fn list_tokens(
 }
 
 /// `POST /me/tokens`: 201 with the token's secret, shown this once.
+#[utoipa::path(
+    post,
+    path = "/me/tokens",
+    tag = "auth",
+    request_body = NewToken,
+    responses((status = 201, description = "The new token; the only time its secret is shown", body = IssuedToken))
+)]
 pub async fn create_token(
     State(st): State<AppState>,
     actor: Actor,
@@ -185,6 +222,13 @@ pub async fn create_token(
 }
 
 /// `DELETE /me/tokens/{id}`: 204; revoking twice is fine; another account's token is 404.
+#[utoipa::path(
+    delete,
+    path = "/me/tokens/{id}",
+    tag = "auth",
+    params(("id" = i64, Path, description = "Numeric id")),
+    responses((status = 204, description = "Revoked"))
+)]
 pub async fn revoke_token(
     State(st): State<AppState>,
     actor: Actor,
@@ -197,6 +241,13 @@ pub async fn revoke_token(
 
 /// `POST /accounts`. System admins create any account; an agency admin creates members and
 /// agency admins of their own agency.
+#[utoipa::path(
+    post,
+    path = "/accounts",
+    tag = "auth",
+    request_body = NewAccount,
+    responses((status = 201, description = "Created", body = Account))
+)]
 pub async fn create_account(
     State(st): State<AppState>,
     actor: Actor,
@@ -257,7 +308,8 @@ fn account_spec(new: &mut NewAccount) -> Result<AccountSpec, ApiError> {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     cursor: Option<String>,
@@ -266,6 +318,13 @@ pub struct AuditParams {
 
 /// `GET /audit?cursor=&limit=`: the audit log, oldest first. System admins read all of it,
 /// agency admins their agency's entries, members nothing.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "auth",
+    params(AuditParams),
+    responses((status = 200, description = "Audit log, oldest first", body = Page<AuditEntry>))
+)]
 pub async fn audit(
     State(st): State<AppState>,
     actor: Actor,
@@ -294,4 +353,15 @@ pub async fn audit(
         Some(a) => st.store.agency_audit_entries(a, after, limit + 1).await?,
     };
     Ok(Json(paging::page(rows, limit, &scope, |e| e.id, |e| e)))
+}
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(create_account))
+        .routes(routes!(audit))
 }

@@ -6,6 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::AppState;
 use super::agencies::created;
 use crate::auth::Scope;
@@ -19,7 +22,8 @@ use crate::validate::{self, Check};
 const NAME_MAX: usize = 100;
 const FIELD_MAX: usize = 200;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     q: Option<String>,
@@ -29,6 +33,13 @@ pub struct SearchParams {
 }
 
 /// `GET /employees?q=&agency=&cursor=&limit=`.
+#[utoipa::path(
+    get,
+    path = "/employees",
+    tag = "directory",
+    params(SearchParams),
+    responses((status = 200, description = "Directory search results, best match first", body = Page<Employee>))
+)]
 pub async fn list(
     State(st): State<AppState>,
     actor: Actor,
@@ -73,6 +84,13 @@ pub async fn list(
     Ok(Json(paging::page(hits, limit, &scope, key, |h| h.employee)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/employees/{id}",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id")),
+    responses((status = 200, description = "The directory entry; ETag header", body = Employee))
+)]
 pub async fn get_one(
     State(st): State<AppState>,
     actor: Actor,
@@ -83,6 +101,13 @@ pub async fn get_one(
     Ok((etag_headers(e.version), Json(e)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/employees",
+    tag = "directory",
+    request_body = NewEmployee,
+    responses((status = 201, description = "Created; Location and ETag headers", body = Employee))
+)]
 pub async fn create(
     State(st): State<AppState>,
     actor: Actor,
@@ -105,6 +130,14 @@ pub async fn create(
     Ok(created(format!("/api/v1/employees/{}", e.id), e.version, e))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/employees/{id}",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id"), ("If-Match" = String, Header, description = "The ETag last read, e.g. \"v3\"")),
+    request_body = EmployeePatch,
+    responses((status = 200, description = "Updated; new ETag", body = Employee))
+)]
 pub async fn update(
     State(st): State<AppState>,
     actor: Actor,
@@ -124,6 +157,13 @@ pub async fn update(
     Ok((etag_headers(e.version), Json(e)).into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/employees/{id}",
+    tag = "directory",
+    params(("id" = i64, Path, description = "Numeric id"), ("If-Match" = String, Header, description = "The ETag last read, e.g. \"v3\"")),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     State(st): State<AppState>,
     actor: Actor,
@@ -185,4 +225,10 @@ fn check_patch(p: &mut EmployeePatch) -> Result<(), ApiError> {
         c.url("photo_url", v);
     }
     c.finish()
+}
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
 }

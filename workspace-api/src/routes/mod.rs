@@ -1,19 +1,27 @@
 //! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
-//! `agencies.rs` agencies and unit trees, `employees.rs` the directory. Unknown paths and
-//! methods under `/api/v1` answer problem+json too.
+//! `agencies.rs` agencies and unit trees, `employees.rs` the directory. Each file's
+//! `routes()` registers its handlers with their OpenAPI annotations, so the document at
+//! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
+//! `/api/v1` answer problem+json too.
 //!
-//! Every route but `POST /auth/login` and `POST /auth/logout` needs a signed-in actor: the
-//! directory holds phone numbers and is not public.
+//! Every route but `POST /auth/login`, `POST /auth/logout` and the OpenAPI document needs a
+//! signed-in actor: the directory holds phone numbers and is not public.
 
 mod agencies;
 mod auth;
 mod employees;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::http::header;
+use axum::routing::get;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
+use crate::openapi;
 use crate::store::Store;
 
 pub use auth::AuthSettings;
@@ -25,42 +33,41 @@ pub struct AppState {
     pub auth: AuthSettings,
 }
 
+/// Every documented route, unprefixed, and the document describing them.
+fn documented() -> (Router<AppState>, OpenApi) {
+    let (router, doc) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(auth::routes())
+        .merge(agencies::routes())
+        .merge(employees::routes())
+        .split_for_parts();
+    (router, openapi::finish(doc))
+}
+
+/// The OpenAPI document of the routes [`api`] serves.
+pub fn document() -> OpenApi {
+    documented().1
+}
+
 /// All workspace routes under `/api/v1`, with request bodies capped at `max_body_bytes`.
 pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings) -> Router {
-    let v1 = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::me))
+    let (routes, doc) = documented();
+    let json: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
+    let v1 = routes
         .route(
-            "/me/tokens",
-            get(auth::list_tokens).post(auth::create_token),
-        )
-        .route("/me/tokens/{id}", delete(auth::revoke_token))
-        .route("/accounts", post(auth::create_account))
-        .route("/audit", get(auth::audit))
-        .route("/agencies", get(agencies::list).post(agencies::create))
-        .route(
-            "/agencies/{id}",
-            get(agencies::get_one).patch(agencies::update),
-        )
-        .route(
-            "/agencies/{id}/units",
-            get(agencies::list_units).post(agencies::create_unit),
-        )
-        .route(
-            "/units/{id}",
-            get(agencies::get_unit).patch(agencies::update_unit),
-        )
-        .route("/employees", get(employees::list).post(employees::create))
-        .route(
-            "/employees/{id}",
-            get(employees::get_one)
-                .patch(employees::update)
-                .delete(employees::delete),
+            "/openapi.json",
+            get(move || {
+                let json = json.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        json.to_string(),
+                    )
+                }
+            }),
         )
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(AppState { store, auth });
-    Router::new().nest("/api/v1", v1)
+    Router::new().nest(openapi::PREFIX, v1)
 }

@@ -330,7 +330,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT c.id AS cred_id, c.expires_ms, c.revoked_ms, {scopes} AS scopes, \
-             a.id AS account_id, a.login, a.role, a.agency_id, a.disabled_ms \
+             a.id AS account_id, a.login, a.role, a.agency_id, a.employee_id, a.disabled_ms \
              FROM {table} c JOIN accounts a ON a.id = c.account_id WHERE c.secret_hash = $1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -373,6 +373,10 @@ impl Store {
             account: AccountId(row.try_get("account_id")?),
             login: row.try_get("login")?,
             role: role_from(&row.try_get::<String, _>("role")?, agency),
+            agency,
+            employee: row
+                .try_get::<Option<i64>, _>("employee_id")?
+                .map(EmployeeId),
             credential,
         })
     }

@@ -14,6 +14,9 @@
 mod accounts;
 mod agencies;
 mod employees;
+// Used by the project, memo and announcement writes that land next (issue 3).
+#[allow(dead_code)]
+mod events;
 mod search;
 
 use std::path::PathBuf;
@@ -29,6 +32,9 @@ use crate::model::{AgencyId, AuditEntry};
 
 pub(crate) use accounts::role_of;
 pub use accounts::{AccountSpec, Presented, bootstrap_admin};
+#[allow(unused_imports)]
+pub(crate) use events::emit;
+pub use events::{Audience, Event};
 pub use search::{SearchHit, SearchQuery};
 
 /// Where the workspace data lives.
@@ -78,6 +84,14 @@ pub enum Entity {
     Account,
     Session,
     ApiToken,
+    Project,
+    Task,
+    Comment,
+    Memo,
+    Announcement,
+    Meeting,
+    ConferenceRoom,
+    Booking,
 }
 
 impl Entity {
@@ -89,6 +103,14 @@ impl Entity {
             Entity::Account => "account",
             Entity::Session => "session",
             Entity::ApiToken => "api_token",
+            Entity::Project => "project",
+            Entity::Task => "task",
+            Entity::Comment => "comment",
+            Entity::Memo => "memo",
+            Entity::Announcement => "announcement",
+            Entity::Meeting => "meeting",
+            Entity::ConferenceRoom => "conference_room",
+            Entity::Booking => "booking",
         }
     }
 }
@@ -160,6 +182,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     passwords: Arc<PasswordHasher>,
+    /// Woken by [`Store::commit`]; the SSE streams wait on it.
+    events_changed: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -206,6 +230,7 @@ impl Store {
             pool,
             backend,
             passwords: PasswordHasher::new(PasswordStrength::Standard),
+            events_changed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

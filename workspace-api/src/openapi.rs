@@ -1,0 +1,95 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]`
+//! annotations and the `ToSchema` types, served at `/api/v1/openapi.json` and checked into
+//! `docs/openapi.json` (a test fails when the two differ).
+//!
+//! Handlers describe only their success responses; [`finish`] adds the problem+json error
+//! response, the security schemes and the `/api/v1` prefix to every operation in one place,
+//! so no handler can forget them.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref};
+
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::auth::SESSION_COOKIE;
+use crate::error::ProblemDoc;
+
+/// Where the API is mounted.
+pub const PREFIX: &str = "/api/v1";
+
+/// The document's skeleton before the routes add their paths.
+pub(crate) fn base() -> OpenApi {
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("govhub workspace API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Agencies, the employee directory, accounts and the audit log of govhub. \
+                     Errors are RFC 9457 problem+json with a stable `code` and a Korean and \
+                     English `message`; updates need `If-Match` with the ETag last read.",
+                ))
+                .build(),
+        )
+        .build()
+}
+
+/// Prefixes every path with [`PREFIX`] and adds what every operation shares.
+pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
+    let mut paths = Paths::new();
+    for (path, mut item) in std::mem::take(&mut doc.paths.paths) {
+        for op in operations(&mut item) {
+            add_problem_response(op);
+        }
+        paths.paths.insert(format!("{PREFIX}{path}"), item);
+    }
+    doc.paths = paths;
+    let components = doc.components.get_or_insert_with(Default::default);
+    let mut schemas = vec![(ProblemDoc::name().into_owned(), ProblemDoc::schema())];
+    ProblemDoc::schemas(&mut schemas);
+    components.schemas.extend(schemas);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
+    );
+    doc.security = Some(vec![
+        SecurityRequirement::new("bearer", Vec::<String>::new()),
+        SecurityRequirement::new("session", Vec::<String>::new()),
+    ]);
+    doc
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn add_problem_response(op: &mut Operation) {
+    let problem = ResponseBuilder::new()
+        .description("An error: RFC 9457 problem+json with a stable `code`")
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build();
+    op.responses
+        .responses
+        .insert("default".to_owned(), problem.into());
+}
