@@ -168,6 +168,9 @@ impl ApiError {
             Entity::Meeting => ("meeting_not_found", "회의를 찾을 수 없습니다."),
             Entity::ConferenceRoom => ("room_not_found", "회의실을 찾을 수 없습니다."),
             Entity::Booking => ("booking_not_found", "예약을 찾을 수 없습니다."),
+            Entity::Position => ("position_not_found", "직위를 찾을 수 없습니다."),
+            Entity::Grade => ("grade_not_found", "직급을 찾을 수 없습니다."),
+            Entity::ExtraField => ("extra_field_not_found", "추가 항목을 찾을 수 없습니다."),
         };
         let en = format!("The {} does not exist.", entity.name());
         Self::new(StatusCode::NOT_FOUND, code, "Not found", ko, en)
@@ -370,6 +373,8 @@ impl From<StoreError> for ApiError {
                     Entity::Account => "unknown_account",
                     Entity::Project => "unknown_project",
                     Entity::ConferenceRoom => "unknown_room",
+                    Entity::Position => "unknown_position",
+                    Entity::Grade => "unknown_grade",
                     _ => "validation_failed",
                 };
                 e
@@ -383,8 +388,8 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::CrossAgency(field) => Self::validation(
                 field,
-                "같은 기관의 부서여야 합니다.",
-                "The unit must belong to the same agency.",
+                "같은 기관의 항목이어야 합니다.",
+                "It must belong to the same agency.",
             ),
             StoreError::Duplicate(field) => {
                 let en = format!("Another record already uses this {field}.");
@@ -426,6 +431,7 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidInput(field) => {
                 Self::validation(field, "올바르지 않은 값입니다.", "Invalid value.")
             }
+            StoreError::Invalid { field, ko, en } => Self::validation(&field, ko, en),
             StoreError::Db(db) if is_unavailable(&db) => {
                 tracing::warn!(error = %db, "store unavailable");
                 Self::unavailable()

@@ -97,24 +97,67 @@ pub fn chosung(s: &str) -> String {
 /// Longest gram stored in `employee_grams`; queries up to this long are one index lookup.
 pub const MAX_GRAM: usize = 3;
 
+/// Rank a query earns by matching a secondary field (title, unit, phone, ...) exactly; prefix
+/// and partial matches earn the next two. Any name match ranks better than these.
+pub const SECONDARY_RANK: i64 = 3;
+/// One past the worst rank: "no match" in the verified search path.
+pub const NO_MATCH_RANK: i64 = 6;
+
 /// Adds every 1- to 3-character gram of a (normalised) field to `into`, each with the rank a
 /// query equal to the gram would give this field: 0 when the gram is the whole field, 1 when
 /// the field starts with it, 2 otherwise, but never better than `min_rank`. A gram seen in
 /// several fields keeps its best rank.
 pub fn index_grams(field: &str, min_rank: i64, into: &mut BTreeMap<String, i64>) {
+    add_grams(field, 1, 0, min_rank, into);
+}
+
+/// Like [`index_grams`] for a secondary field: grams of `min_len` to 3 characters, ranked
+/// [`SECONDARY_RANK`] + 0/1/2. Secondary fields skip the shortest grams: one syllable (or two
+/// digits) names a person, not a 과장 or a phone number, and those rows would be most of the
+/// index.
+pub fn index_secondary_grams(field: &str, min_len: usize, into: &mut BTreeMap<String, i64>) {
+    add_grams(field, min_len, SECONDARY_RANK, SECONDARY_RANK, into);
+}
+
+fn add_grams(
+    field: &str,
+    min_len: usize,
+    base: i64,
+    min_rank: i64,
+    into: &mut BTreeMap<String, i64>,
+) {
     let chars: Vec<char> = field.chars().collect();
     for start in 0..chars.len() {
-        for len in 1..=MAX_GRAM.min(chars.len() - start) {
+        for len in min_len.max(1)..=MAX_GRAM.min(chars.len() - start) {
             let gram: String = chars[start..start + len].iter().collect();
             let rank = match (start, len == chars.len()) {
                 (0, true) => 0,
                 (0, false) => 1,
                 _ => 2,
-            }
-            .max(min_rank);
+            };
+            let rank = (base + rank).max(min_rank);
             let best = into.entry(gram).or_insert(rank);
             *best = (*best).min(rank);
         }
+    }
+}
+
+/// The digits of a phone number (`044-205-1234` → `0442051234`), the form phones are
+/// indexed and searched in.
+pub fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A query that looks like a phone number (digits with `-`, spaces, `(`, `)`, `+` or `.`)
+/// becomes its digits, so `205-1234` finds `044-205-1234`; other queries pass unchanged.
+pub fn phone_query(q: &str) -> std::borrow::Cow<'_, str> {
+    let phone_like = q.chars().any(|c| c.is_ascii_digit())
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " -+().".contains(c));
+    if phone_like && !q.chars().all(|c| c.is_ascii_digit()) {
+        std::borrow::Cow::Owned(digits(q))
+    } else {
+        std::borrow::Cow::Borrowed(q)
     }
 }
 
@@ -186,6 +229,34 @@ mod tests {
             !grams.contains_key("minsu"),
             "grams stop at three characters"
         );
+    }
+
+    #[test]
+    fn secondary_fields_rank_after_names() {
+        let mut grams = BTreeMap::new();
+        index_grams("김과장", 0, &mut grams);
+        index_secondary_grams("과장", 2, &mut grams);
+        index_secondary_grams("0442051234", 3, &mut grams);
+        assert_eq!(
+            grams["과장"], 2,
+            "the name's partial beats the title's exact"
+        );
+        assert_eq!(grams["044"], SECONDARY_RANK + 1);
+        assert_eq!(grams["051"], SECONDARY_RANK + 2);
+        assert!(!grams.contains_key("04"), "phones keep trigrams only");
+        let mut only = BTreeMap::new();
+        index_secondary_grams("과장", 2, &mut only);
+        assert_eq!(only["과장"], SECONDARY_RANK);
+        assert!(!only.contains_key("과"));
+    }
+
+    #[test]
+    fn phone_queries_become_digits() {
+        assert_eq!(phone_query("205-1234"), "2051234");
+        assert_eq!(phone_query("(044) 205 1234"), "0442051234");
+        assert_eq!(phone_query("1234"), "1234");
+        assert_eq!(phone_query("3급"), "3급");
+        assert_eq!(phone_query("- -"), "- -");
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Resource types as the API shows them, and the request bodies that create or change them.
 //! Request bodies reject unknown fields so a typo is a 422, not a silently ignored field.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Deserializer, Serialize};
+
+mod directory;
+pub use directory::*;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -83,6 +88,12 @@ pub struct Employee {
     pub email: Option<String>,
     pub location: Option<String>,
     pub photo_url: Option<String>,
+    /// The position (직위) in the agency's catalogue; `title` then holds its Korean name.
+    pub position_id: Option<PositionId>,
+    /// The grade (직급) in the agency's catalogue; `grade` then holds its Korean name.
+    pub grade_id: Option<GradeId>,
+    /// Values of the admin-defined extra fields, by key.
+    pub extra: BTreeMap<String, String>,
     pub version: i64,
 }
 
@@ -175,6 +186,16 @@ pub struct NewEmployee {
     pub location: Option<String>,
     #[serde(default)]
     pub photo_url: Option<String>,
+    /// Must be a position of the same agency; then `title` must be left out (it is copied
+    /// from the position).
+    #[serde(default)]
+    pub position_id: Option<PositionId>,
+    /// Must be a grade of the same agency; then `grade` must be left out.
+    #[serde(default)]
+    pub grade_id: Option<GradeId>,
+    /// Extra field values by key; unknown keys and values of the wrong kind are refused.
+    #[serde(default)]
+    pub extra: BTreeMap<String, String>,
 }
 
 /// A change to a directory entry. For the nullable fields, `null` clears and absence keeps.
@@ -227,6 +248,22 @@ pub struct EmployeePatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub photo_url: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub position_id: Option<Option<PositionId>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grade_id: Option<Option<GradeId>>,
+    /// Merged into the stored values: a key set to a value sets it, a key set to `null` (or
+    /// to an empty string) removes it, keys left out stay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra: Option<BTreeMap<String, Option<String>>>,
 }
 
 /// Tells a present `null` (`Some(None)`) from an absent field (`None`, via `default`).

@@ -14,7 +14,9 @@ use super::agencies::created;
 use crate::auth::Scope;
 use crate::error::ApiError;
 use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
-use crate::model::{AgencyId, Employee, EmployeeId, EmployeePatch, NewEmployee};
+use crate::model::{
+    AgencyId, Employee, EmployeeId, EmployeePatch, ExtraField, ExtraKind, NewEmployee,
+};
 use crate::paging::{self, Page};
 use crate::store::SearchQuery;
 use crate::validate::{self, Check};
@@ -51,6 +53,7 @@ pub async fn list(
         p.q.as_deref()
             .map(validate::search_text)
             .transpose()?
+            .map(|q| crate::hangul::phone_query(&q).into_owned())
             .filter(|q| !q.is_empty());
     if let Some(agency) = p.agency {
         st.store.get_agency(agency).await?;
@@ -125,6 +128,24 @@ pub async fn create(
     c.email("email", &mut new.email);
     c.opt_text("location", &mut new.location, FIELD_MAX);
     c.url("photo_url", &mut new.photo_url);
+    derived_text(
+        &mut c,
+        new.position_id.is_some(),
+        "title",
+        !new.title.is_empty(),
+    );
+    derived_text(
+        &mut c,
+        new.grade_id.is_some(),
+        "grade",
+        !new.grade.is_empty(),
+    );
+    if !new.extra.is_empty() {
+        let fields = st.store.list_extra_fields().await?;
+        let values = new.extra.iter_mut().map(|(k, v)| (k.as_str(), Some(v)));
+        check_extra(&mut c, &fields, values);
+        new.extra.retain(|_, v| !v.is_empty());
+    }
     c.finish()?;
     let e = st.store.create_employee(&actor, &new).await?;
     Ok(created(format!("/api/v1/employees/{}", e.id), e.version, e))
@@ -145,11 +166,15 @@ pub async fn update(
     IfMatch(version): IfMatch,
     ApiJson(mut patch): ApiJson<EmployeePatch>,
 ) -> Result<Response, ApiError> {
-    authorise_change(&st, &actor, id, version).await?;
+    let current = authorise_change(&st, &actor, id, version).await?;
     if let Some(agency) = patch.agency_id {
         actor.require_agency_admin(agency)?;
     }
-    check_patch(&mut patch)?;
+    let fields = match &patch.extra {
+        Some(extra) if !extra.is_empty() => st.store.list_extra_fields().await?,
+        _ => Vec::new(),
+    };
+    check_patch(&mut patch, &current, &fields)?;
     let e = st
         .store
         .update_employee(&actor, id, version, &patch)
@@ -184,18 +209,77 @@ async fn authorise_change(
     actor: &Actor,
     id: EmployeeId,
     version: i64,
-) -> Result<(), ApiError> {
+) -> Result<Employee, ApiError> {
     actor.require(Scope::DirectoryWrite)?;
     let current = st.store.get_employee(id).await?;
     actor.require_agency_admin(current.agency_id)?;
     if current.version != version {
         return Err(ApiError::precondition_failed());
     }
-    Ok(())
+    Ok(current)
 }
 
-fn check_patch(p: &mut EmployeePatch) -> Result<(), ApiError> {
+/// `title` / `grade` are copied from a linked position / grade, so a request that links one
+/// and also writes the text contradicts itself.
+fn derived_text(c: &mut Check, linked: bool, field: &str, written: bool) {
+    if linked && written {
+        let en = format!(
+            "Leave {field} out: it comes from {field}'s catalogue entry (position_id / grade_id)."
+        );
+        c.fail(
+            field,
+            "직위·직급 목록의 항목을 지정하면 이 값은 그 이름으로 정해집니다.",
+            &en,
+        );
+    }
+}
+
+/// Extra values: the key must be a defined field and the value of its kind. `None` (a
+/// removal in a PATCH) and empty strings need no check.
+fn check_extra<'a>(
+    c: &mut Check,
+    fields: &[ExtraField],
+    values: impl Iterator<Item = (&'a str, Option<&'a mut String>)>,
+) {
+    for (key, value) in values {
+        let field = format!("extra.{key}");
+        let Some(def) = fields.iter().find(|f| f.key == key) else {
+            c.fail(
+                &field,
+                "정의되지 않은 추가 항목입니다.",
+                "No extra field has this key.",
+            );
+            continue;
+        };
+        let Some(value) = value else { continue };
+        let mut opt = Some(std::mem::take(value));
+        match def.kind {
+            ExtraKind::Text => c.opt_text(&field, &mut opt, FIELD_MAX),
+            ExtraKind::Phone => c.phone(&field, &mut opt),
+            ExtraKind::Email => c.email(&field, &mut opt),
+            ExtraKind::Url => c.url(&field, &mut opt),
+        }
+        *value = opt.unwrap_or_default();
+    }
+}
+
+fn check_patch(
+    p: &mut EmployeePatch,
+    current: &Employee,
+    fields: &[ExtraField],
+) -> Result<(), ApiError> {
     let mut c = Check::default();
+    let position = p.position_id.unwrap_or(current.position_id);
+    derived_text(&mut c, position.is_some(), "title", p.title.is_some());
+    let grade = p.grade_id.unwrap_or(current.grade_id);
+    derived_text(&mut c, grade.is_some(), "grade", p.grade.is_some());
+    if let Some(extra) = &mut p.extra {
+        check_extra(
+            &mut c,
+            fields,
+            extra.iter_mut().map(|(k, v)| (k.as_str(), v.as_mut())),
+        );
+    }
     if let Some(v) = &mut p.name_ko {
         c.text("name_ko", v, NAME_MAX, true);
     }

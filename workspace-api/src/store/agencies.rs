@@ -1,10 +1,12 @@
 //! Agencies and their unit trees. A unit move is checked against the tree inside the write
 //! transaction, with the agency row locked, so two concurrent moves cannot close a cycle.
+//! Renaming an agency or unit reindexes its employees, whose search data holds the name.
 
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::employee_index::{Selector, reindex_where};
 use super::{Entity, Store, StoreError, Tx, audit, unique_as};
 use crate::extract::Actor;
 use crate::model::{Agency, AgencyId, AgencyPatch, NewAgency, NewUnit, Unit, UnitId, UnitPatch};
@@ -117,6 +119,10 @@ impl Store {
             return Err(missing_or_stale(&mut tx, "agencies", id.0, Entity::Agency).await);
         };
         let agency = agency_from_row(&row)?;
+        if patch.name_ko.is_some() {
+            // Employees' search data holds the agency's name.
+            reindex_where(&mut tx, Selector::Agency(id), None).await?;
+        }
         audit(
             &mut tx,
             actor,
@@ -237,6 +243,9 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         let unit = unit_from_row(&row.ok_or(StoreError::Stale)?)?;
+        if patch.name_ko.is_some() {
+            reindex_where(&mut tx, Selector::Unit(id), None).await?;
+        }
         let action = if patch.parent_id.is_some() {
             "move"
         } else {

@@ -1,8 +1,10 @@
-//! Directory entries: create, read, update, delete.
+//! Directory entries: create, read, update, delete, and the bulk import the benchmark
+//! directory uses.
 //!
-//! Every write recomputes the derived search columns (`name_ko_norm`, `name_en_norm`,
-//! `chosung`) and the entry's rows in `employee_grams` (grams of those columns and of the
-//! e-mail's local part) in the same transaction; `search.rs` reads them.
+//! Every write recomputes the entry's derived search data (`employee_index.rs`) in the same
+//! transaction; `search.rs` reads it. A `position_id` / `grade_id` copies the catalogue
+//! entry's Korean name into `title` / `grade`; extra values are checked against
+//! `extra_fields` inside the transaction (the handler has checked their kinds).
 
 use std::collections::BTreeMap;
 
@@ -11,16 +13,19 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::agencies::missing_or_stale;
+use super::employee_index::{self, Derived, IndexContext, derive, load_context, write_grams};
 use super::{Entity, Store, StoreError, Tx, audit, unique_as};
 use crate::extract::Actor;
-use crate::hangul;
-use crate::model::{AgencyId, Employee, EmployeeId, EmployeePatch, NewEmployee, UnitId};
+use crate::model::{
+    AgencyId, Employee, EmployeeId, EmployeePatch, GradeId, NewEmployee, PositionId, UnitId,
+};
 
 /// Unqualified, because SQLite's `RETURNING` takes no table-qualified names.
 pub(super) const COLUMNS: &str = "id, agency_id, unit_id, name_ko, name_en, title, grade, office_phone, mobile, email, \
-                       location, photo_url, version, name_ko_norm";
+                       location, photo_url, position_id, grade_id, extra, version, name_ko_norm";
 
 pub(super) fn employee_from_row(row: &AnyRow) -> Result<Employee, sqlx::Error> {
+    let extra: String = row.try_get("extra")?;
     Ok(Employee {
         id: EmployeeId(row.try_get("id")?),
         agency_id: AgencyId(row.try_get("agency_id")?),
@@ -34,8 +39,73 @@ pub(super) fn employee_from_row(row: &AnyRow) -> Result<Employee, sqlx::Error> {
         email: row.try_get("email")?,
         location: row.try_get("location")?,
         photo_url: row.try_get("photo_url")?,
+        position_id: row
+            .try_get::<Option<i64>, _>("position_id")?
+            .map(PositionId),
+        grade_id: row.try_get::<Option<i64>, _>("grade_id")?.map(GradeId),
+        extra: serde_json::from_str(&extra).unwrap_or_default(),
         version: row.try_get("version")?,
     })
+}
+
+/// A validated entry for [`Store::import_employees`] (the seeding and benchmark path).
+pub type ImportRow = NewEmployee;
+
+const INSERT_COLUMNS: &str = "agency_id, unit_id, name_ko, name_en, title, grade, office_phone, mobile, email, \
+     location, photo_url, position_id, grade_id, extra, name_ko_norm, name_en_norm, chosung, search_more";
+const INSERT_ARITY: usize = 18;
+
+/// Binds an entry's stored columns in `INSERT_COLUMNS` order.
+fn bind_entry<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    e: &'q Employee,
+    d: &'q Derived,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(e.agency_id.0)
+        .bind(e.unit_id.map(|u| u.0))
+        .bind(&e.name_ko)
+        .bind(&e.name_en)
+        .bind(&e.title)
+        .bind(&e.grade)
+        .bind(e.office_phone.as_deref())
+        .bind(e.mobile.as_deref())
+        .bind(e.email.as_deref())
+        .bind(e.location.as_deref())
+        .bind(e.photo_url.as_deref())
+        .bind(e.position_id.map(|p| p.0))
+        .bind(e.grade_id.map(|g| g.0))
+        .bind(serde_json::to_string(&e.extra).unwrap_or_else(|_| "{}".into()))
+        .bind(&d.ko)
+        .bind(&d.en)
+        .bind(&d.chosung)
+        .bind(&d.more)
+}
+
+fn placeholders(first: usize, n: usize) -> String {
+    let p: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    format!("({})", p.join(", "))
+}
+
+/// The entry a new employee will be, before it has an id.
+fn draft(new: &NewEmployee) -> Employee {
+    Employee {
+        id: EmployeeId(0),
+        agency_id: new.agency_id,
+        unit_id: new.unit_id,
+        name_ko: new.name_ko.clone(),
+        name_en: new.name_en.clone(),
+        title: new.title.clone(),
+        grade: new.grade.clone(),
+        office_phone: new.office_phone.clone(),
+        mobile: new.mobile.clone(),
+        email: new.email.clone(),
+        location: new.location.clone(),
+        photo_url: new.photo_url.clone(),
+        position_id: new.position_id,
+        grade_id: new.grade_id,
+        extra: new.extra.clone(),
+        version: 1,
+    }
 }
 
 impl Store {
@@ -57,33 +127,20 @@ impl Store {
         new: &NewEmployee,
     ) -> Result<Employee, StoreError> {
         let mut tx = self.begin().await?;
-        check_refs(&mut tx, new.agency_id, new.unit_id).await?;
-        let cols = search_columns(&new.name_ko, &new.name_en);
+        let mut e = draft(new);
+        settle(&mut tx, &mut e).await?;
+        let ctx = load_context(&mut tx, e.agency_id, e.unit_id).await?;
+        let d = derive(&e, &ctx);
         let sql = format!(
-            "INSERT INTO employees (agency_id, unit_id, name_ko, name_en, title, grade, office_phone, mobile, \
-             email, location, photo_url, name_ko_norm, name_en_norm, chosung) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING {COLUMNS}"
+            "INSERT INTO employees ({INSERT_COLUMNS}) VALUES {} RETURNING {COLUMNS}",
+            placeholders(1, INSERT_ARITY)
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(new.agency_id.0)
-            .bind(new.unit_id.map(|u| u.0))
-            .bind(&new.name_ko)
-            .bind(&new.name_en)
-            .bind(&new.title)
-            .bind(&new.grade)
-            .bind(new.office_phone.as_deref())
-            .bind(new.mobile.as_deref())
-            .bind(new.email.as_deref())
-            .bind(new.location.as_deref())
-            .bind(new.photo_url.as_deref())
-            .bind(&cols.ko)
-            .bind(&cols.en)
-            .bind(&cols.chosung)
+        let row = bind_entry(sqlx::query(AssertSqlSafe(sql)), &e, &d)
             .fetch_one(&mut *tx)
             .await
             .map_err(unique_as("email"))?;
         let employee = employee_from_row(&row)?;
-        write_grams(&mut tx, &employee, &cols).await?;
+        write_grams(&mut tx, &employee, &d).await?;
         audit(
             &mut tx,
             actor,
@@ -94,7 +151,7 @@ impl Store {
             json!(new),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(employee)
     }
 
@@ -112,37 +169,30 @@ impl Store {
         if cur.version != expected_version {
             return Err(StoreError::Stale);
         }
-        let next = apply(cur, patch);
-        check_refs(&mut tx, next.agency_id, next.unit_id).await?;
-        let cols = search_columns(&next.name_ko, &next.name_en);
+        let mut next = apply(cur, patch);
+        settle(&mut tx, &mut next).await?;
+        let ctx = load_context(&mut tx, next.agency_id, next.unit_id).await?;
+        let d = derive(&next, &ctx);
+        let sets: Vec<String> = INSERT_COLUMNS
+            .split(", ")
+            .enumerate()
+            .map(|(i, c)| format!("{} = ${}", c.trim(), i + 1))
+            .collect();
         let sql = format!(
-            "UPDATE employees SET agency_id = $1, unit_id = $2, name_ko = $3, name_en = $4, title = $5, \
-             grade = $6, office_phone = $7, mobile = $8, email = $9, location = $10, photo_url = $11, \
-             name_ko_norm = $12, name_en_norm = $13, chosung = $14, version = version + 1 \
-             WHERE id = $15 AND version = $16 RETURNING {COLUMNS}"
+            "UPDATE employees SET {}, version = version + 1 WHERE id = ${} AND version = ${} \
+             RETURNING {COLUMNS}",
+            sets.join(", "),
+            INSERT_ARITY + 1,
+            INSERT_ARITY + 2
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(next.agency_id.0)
-            .bind(next.unit_id.map(|u| u.0))
-            .bind(&next.name_ko)
-            .bind(&next.name_en)
-            .bind(&next.title)
-            .bind(&next.grade)
-            .bind(next.office_phone.as_deref())
-            .bind(next.mobile.as_deref())
-            .bind(next.email.as_deref())
-            .bind(next.location.as_deref())
-            .bind(next.photo_url.as_deref())
-            .bind(&cols.ko)
-            .bind(&cols.en)
-            .bind(&cols.chosung)
+        let row = bind_entry(sqlx::query(AssertSqlSafe(sql)), &next, &d)
             .bind(id.0)
             .bind(expected_version)
             .fetch_optional(&mut *tx)
             .await
             .map_err(unique_as("email"))?;
         let employee = employee_from_row(&row.ok_or(StoreError::Stale)?)?;
-        write_grams(&mut tx, &employee, &cols).await?;
+        write_grams(&mut tx, &employee, &d).await?;
         audit(
             &mut tx,
             actor,
@@ -153,7 +203,7 @@ impl Store {
             json!(patch),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(employee)
     }
 
@@ -184,69 +234,112 @@ impl Store {
             json!({}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
-}
 
-/// Only the local part of an e-mail address is indexed: the domain (`mois.go.kr`) is shared
-/// by a whole agency, so its grams would match thousands of rows and select nothing.
-fn email_local(email: Option<&str>) -> &str {
-    let email = email.unwrap_or("");
-    email.split_once('@').map_or(email, |(local, _)| local)
-}
-
-/// The derived search columns of an entry.
-struct SearchColumns {
-    /// Normalised Korean name, also the sort key.
-    ko: String,
-    /// Normalised English name.
-    en: String,
-    /// 초성 of the Korean name.
-    chosung: String,
-}
-
-fn search_columns(name_ko: &str, name_en: &str) -> SearchColumns {
-    let ko = hangul::normalize(name_ko);
-    let chosung = hangul::chosung(&ko);
-    SearchColumns {
-        ko,
-        en: hangul::normalize(name_en),
-        chosung,
-    }
-}
-
-/// Replaces an employee's rows in `employee_grams`. Each row carries the agency and the
-/// sort name so short searches never leave the index (see `search.rs`).
-async fn write_grams(tx: &mut Tx, e: &Employee, cols: &SearchColumns) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM employee_grams WHERE employee_id = $1")
-        .bind(e.id.0)
-        .execute(&mut **tx)
+    /// Adds many valid entries in one transaction with multi-row inserts and one audit row
+    /// (`import`, with the count and id range): the path of seeding. Entries must pass the
+    /// handler's checks; references and extra keys are still checked here.
+    pub async fn import_employees(
+        &self,
+        actor: &Actor,
+        rows: &[ImportRow],
+    ) -> Result<Vec<EmployeeId>, StoreError> {
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut tx = self.begin().await?;
+        let mut prepared = Vec::with_capacity(rows.len());
+        let mut contexts: BTreeMap<(AgencyId, Option<UnitId>), IndexContext> = BTreeMap::new();
+        for new in rows {
+            let mut e = draft(new);
+            settle(&mut tx, &mut e).await?;
+            let key = (e.agency_id, e.unit_id);
+            if !contexts.contains_key(&key) {
+                let ctx = load_context(&mut tx, e.agency_id, e.unit_id).await?;
+                contexts.insert(key, ctx);
+            }
+            let d = derive(&e, &contexts[&key]);
+            prepared.push((e, d));
+        }
+        let ids = self.reserve_employee_ids(&mut tx, rows.len()).await?;
+        for (slot, id) in prepared.iter_mut().zip(&ids) {
+            slot.0.id = *id;
+        }
+        insert_entries(&mut tx, &prepared).await?;
+        let grams: Vec<_> = prepared
+            .iter()
+            .flat_map(|(e, d)| {
+                d.grams
+                    .iter()
+                    .map(|(g, r)| (e.id.0, e.agency_id.0, d.ko.as_str(), g.as_str(), *r))
+            })
+            .collect();
+        employee_index::insert_grams(&mut tx, &grams).await?;
+        let detail = json!({"count": ids.len(), "first_id": ids[0], "last_id": ids[ids.len() - 1]});
+        audit(
+            &mut tx,
+            actor,
+            None,
+            "import",
+            Entity::Employee,
+            ids[0].0,
+            detail,
+        )
         .await?;
-    let mut grams = BTreeMap::new();
-    for field in [&cols.ko, &cols.en, &cols.chosung] {
-        hangul::index_grams(field, 0, &mut grams);
+        self.commit(tx).await?;
+        Ok(ids)
     }
-    // A query never equals an address's local part alone, so it ranks as a prefix at best.
-    hangul::index_grams(email_local(e.email.as_deref()), 1, &mut grams);
-    if grams.is_empty() {
-        return Ok(());
+
+    /// `n` fresh ids: from PostgreSQL's identity sequence, or past SQLite's largest id (the
+    /// `BEGIN IMMEDIATE` write lock keeps other writers out until commit).
+    async fn reserve_employee_ids(
+        &self,
+        tx: &mut Tx,
+        n: usize,
+    ) -> Result<Vec<EmployeeId>, StoreError> {
+        let n = i64::try_from(n).map_err(|_| StoreError::InvalidInput("rows"))?;
+        let ids: Vec<i64> = match self.backend() {
+            super::Backend::Postgres => {
+                sqlx::query_scalar(
+                    "SELECT nextval(pg_get_serial_sequence('employees', 'id')) \
+                     FROM generate_series(1, $1)",
+                )
+                .bind(n)
+                .fetch_all(&mut **tx)
+                .await?
+            }
+            super::Backend::Sqlite => {
+                let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM employees")
+                    .fetch_one(&mut **tx)
+                    .await?;
+                (max + 1..=max + n).collect()
+            }
+        };
+        Ok(ids.into_iter().map(EmployeeId).collect())
     }
-    let values: Vec<String> = (0..grams.len())
-        .map(|i| format!("(${}, $1, $2, ${}, $3)", 4 + 2 * i, 5 + 2 * i))
-        .collect();
-    let sql = format!(
-        "INSERT INTO employee_grams (gram, employee_id, agency_id, rank, name_ko_norm) VALUES {}",
-        values.join(", ")
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(e.id.0)
-        .bind(e.agency_id.0)
-        .bind(&cols.ko);
-    for (gram, rank) in grams {
-        q = q.bind(gram).bind(rank);
+}
+
+/// Rows per multi-row employee INSERT (19 values each).
+const ENTRIES_PER_INSERT: usize = 200;
+
+async fn insert_entries(tx: &mut Tx, entries: &[(Employee, Derived)]) -> Result<(), StoreError> {
+    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+        let arity = INSERT_ARITY + 1;
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| placeholders(1 + i * arity, arity))
+            .collect();
+        let sql = format!(
+            "INSERT INTO employees (id, {INSERT_COLUMNS}) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (e, d) in chunk {
+            q = bind_entry(q.bind(e.id.0), e, d);
+        }
+        q.execute(&mut **tx).await.map_err(unique_as("email"))?;
     }
-    q.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -259,25 +352,69 @@ async fn fetch(tx: &mut Tx, id: EmployeeId) -> Result<Option<Employee>, StoreErr
     Ok(row.as_ref().map(employee_from_row).transpose()?)
 }
 
-/// The agency must exist, and the unit (if any) must exist inside it.
-async fn check_refs(tx: &mut Tx, agency: AgencyId, unit: Option<UnitId>) -> Result<(), StoreError> {
+/// Checks an entry's references inside `tx` and fills what they imply: the agency must
+/// exist; the unit, position and grade (if any) must exist inside it, and the latter two
+/// set `title` / `grade`; every extra key must be a defined field.
+async fn settle(tx: &mut Tx, e: &mut Employee) -> Result<(), StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agencies WHERE id = $1")
-        .bind(agency.0)
+        .bind(e.agency_id.0)
         .fetch_one(&mut **tx)
         .await?;
     if n == 0 {
         return Err(StoreError::UnknownReference(Entity::Agency, "agency_id"));
     }
-    let Some(unit) = unit else { return Ok(()) };
-    let owner: Option<i64> = sqlx::query_scalar("SELECT agency_id FROM units WHERE id = $1")
-        .bind(unit.0)
-        .fetch_optional(&mut **tx)
-        .await?;
-    match owner {
-        None => Err(StoreError::UnknownReference(Entity::Unit, "unit_id")),
-        Some(a) if a != agency.0 => Err(StoreError::CrossAgency("unit_id")),
-        Some(_) => Ok(()),
+    if let Some(unit) = e.unit_id {
+        owned_name(tx, "units", unit.0, e.agency_id, Entity::Unit, "unit_id").await?;
     }
+    if let Some(p) = e.position_id {
+        e.title = owned_name(
+            tx,
+            "positions",
+            p.0,
+            e.agency_id,
+            Entity::Position,
+            "position_id",
+        )
+        .await?;
+    }
+    if let Some(g) = e.grade_id {
+        e.grade = owned_name(tx, "grades", g.0, e.agency_id, Entity::Grade, "grade_id").await?;
+    }
+    if e.extra.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM extra_fields")
+        .fetch_all(&mut **tx)
+        .await?;
+    match e.extra.keys().find(|k| !keys.contains(k)) {
+        Some(unknown) => Err(StoreError::Invalid {
+            field: format!("extra.{unknown}"),
+            ko: "정의되지 않은 추가 항목입니다.",
+            en: "No extra field has this key.",
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The Korean name of row `id` of `table`, which must belong to `agency`.
+async fn owned_name(
+    tx: &mut Tx,
+    table: &'static str,
+    id: i64,
+    agency: AgencyId,
+    entity: Entity,
+    field: &'static str,
+) -> Result<String, StoreError> {
+    let sql = format!("SELECT agency_id, name_ko FROM {table} WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::UnknownReference(entity, field))?;
+    if row.try_get::<i64, _>("agency_id")? != agency.0 {
+        return Err(StoreError::CrossAgency(field));
+    }
+    Ok(row.try_get("name_ko")?)
 }
 
 fn apply(mut e: Employee, p: &EmployeePatch) -> Employee {
@@ -297,5 +434,13 @@ fn apply(mut e: Employee, p: &EmployeePatch) -> Employee {
     set(&mut e.email, &p.email);
     set(&mut e.location, &p.location);
     set(&mut e.photo_url, &p.photo_url);
+    set(&mut e.position_id, &p.position_id);
+    set(&mut e.grade_id, &p.grade_id);
+    for (key, value) in p.extra.iter().flatten() {
+        match value {
+            Some(v) if !v.is_empty() => e.extra.insert(key.clone(), v.clone()),
+            _ => e.extra.remove(key),
+        };
+    }
     e
 }

@@ -3,8 +3,10 @@
 //!
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
 //! (accounts, sign-in, sessions, API tokens), `agencies.rs`
-//! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
-//! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
+//! (agencies and the unit tree), `employees.rs` (directory entries), `employee_index.rs`
+//! (their derived search columns and grams), `positions.rs` (position and grade catalogues),
+//! `extra_fields.rs` (admin-defined fields) and `search.rs` (directory queries) add their
+//! queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -13,10 +15,13 @@
 
 mod accounts;
 mod agencies;
+mod employee_index;
 mod employees;
+mod extra_fields;
 // Used by the project, memo and announcement writes that land next (issue 3).
 #[allow(dead_code)]
 mod events;
+mod positions;
 mod search;
 
 use std::path::PathBuf;
@@ -32,9 +37,11 @@ use crate::model::{AgencyId, AuditEntry};
 
 pub(crate) use accounts::role_of;
 pub use accounts::{AccountSpec, Presented, bootstrap_admin};
+pub use employees::ImportRow;
 #[allow(unused_imports)]
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
+pub use positions::Catalogue;
 pub use search::{SearchHit, SearchQuery};
 
 /// Where the workspace data lives.
@@ -92,6 +99,9 @@ pub enum Entity {
     Meeting,
     ConferenceRoom,
     Booking,
+    Position,
+    Grade,
+    ExtraField,
 }
 
 impl Entity {
@@ -111,6 +121,9 @@ impl Entity {
             Entity::Meeting => "meeting",
             Entity::ConferenceRoom => "conference_room",
             Entity::Booking => "booking",
+            Entity::Position => "position",
+            Entity::Grade => "grade",
+            Entity::ExtraField => "extra_field",
         }
     }
 }
@@ -148,6 +161,14 @@ pub enum StoreError {
     /// A value the caller should have validated (library callers such as the bootstrap).
     #[error("invalid {0}")]
     InvalidInput(&'static str),
+    /// A value refused for a reason the caller could not check alone (e.g. an extra field
+    /// deleted meanwhile), with the field path and the message in both languages.
+    #[error("invalid {field}: {en}")]
+    Invalid {
+        field: String,
+        ko: &'static str,
+        en: &'static str,
+    },
     #[error("password hashing: {0}")]
     Password(String),
     #[error("database: {0}")]

@@ -1,6 +1,8 @@
 //! Directory search. Results rank exact (0) > prefix (1) > partial (2) matches of the
-//! normalised Korean name, English name, 초성 and e-mail, then `name_ko_norm` and id; that
-//! triple is also the cursor key. Without a query the directory is listed by name.
+//! normalised Korean name, English name, 초성 and e-mail, then exact (3) > prefix (4) >
+//! partial (5) matches of a secondary field (title, grade, unit, agency, phone digits,
+//! location, searchable extra fields; see `employee_index.rs`), then `name_ko_norm` and id;
+//! that triple is also the cursor key. Without a query the directory is listed by name.
 //!
 //! `employee_grams` holds every 1- to 3-character gram of the search columns with the rank a
 //! query equal to that gram would give, the agency and the sort name. So a query of up to
@@ -11,6 +13,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::employee_index;
 use super::employees::{COLUMNS, employee_from_row};
 use super::{Store, StoreError};
 use crate::hangul;
@@ -20,7 +23,8 @@ use crate::model::{AgencyId, Employee};
 /// the index row, so the planner can follow the index order.
 const GRAM_COLUMNS: &str = "g.employee_id AS id, e.agency_id, e.unit_id, e.name_ko, e.name_en, \
                             e.title, e.grade, e.office_phone, e.mobile, e.email, e.location, \
-                            e.photo_url, e.version, g.name_ko_norm AS name_ko_norm";
+                            e.photo_url, e.position_id, e.grade_id, e.extra, e.version, \
+                            g.name_ko_norm AS name_ko_norm";
 /// Columns matched by search; all hold normalised text.
 const MATCHED: [&str; 4] = ["e.name_ko_norm", "e.name_en_norm", "e.chosung", "e.email"];
 
@@ -180,7 +184,7 @@ fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds
     if let Some(agency) = query.agency {
         filters.push(format!("{key}.agency_id = {}", b.push(Bind::Int(agency.0))));
     }
-    let mut outer = vec!["s.rank < 3".to_owned()];
+    let mut outer = vec![format!("s.rank < {}", hangul::NO_MATCH_RANK)];
     if let Some((r, name, id)) = &query.after {
         let (r, n, i) = (
             b.push(Bind::Int(*r)),
@@ -206,18 +210,28 @@ fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds
     (sql, b)
 }
 
-/// `CASE` giving 0 (some column equals `q`), 1 (starts with it), 2 (contains it) or 3.
+/// `CASE` giving 0 (some name column equals `q`), 1 (starts with it), 2 (contains it), 3 to 5
+/// (the same for a secondary field, each between separators in `search_more`) or 6.
 fn rank_case(b: &mut Binds, q: &str) -> String {
+    let sep = employee_index::SEP;
     let exact = b.push(Bind::Text(q.to_owned()));
     let escaped = hangul::like_escape(q);
     let prefix = b.push(Bind::Text(format!("{escaped}%")));
     let partial = b.push(Bind::Text(format!("%{escaped}%")));
+    let more_exact = b.push(Bind::Text(format!("%{sep}{escaped}{sep}%")));
+    let more_prefix = b.push(Bind::Text(format!("%{sep}{escaped}%")));
     let any = |f: &dyn Fn(&str) -> String| MATCHED.map(f).join(" OR ");
+    let like = |p: &str| format!("e.search_more LIKE {p} ESCAPE '\\'");
     format!(
-        "CASE WHEN {} THEN 0 WHEN {} THEN 1 WHEN {} THEN 2 ELSE 3 END",
+        "CASE WHEN {} THEN 0 WHEN {} THEN 1 WHEN {} THEN 2 \
+         WHEN {} THEN 3 WHEN {} THEN 4 WHEN {} THEN 5 ELSE {} END",
         any(&|c| format!("{c} = {exact}")),
         any(&|c| format!("{c} LIKE {prefix} ESCAPE '\\'")),
         any(&|c| format!("{c} LIKE {partial} ESCAPE '\\'")),
+        like(&more_exact),
+        like(&more_prefix),
+        like(&partial),
+        hangul::NO_MATCH_RANK,
     )
 }
 
