@@ -15,6 +15,7 @@
 //!   from its bearer token or session cookie. [`paging`], [`validate`]: cursors and input
 //!   checks.
 //! - [`hangul`]: normalisation, 초성 and the n-grams of the search index.
+//! - [`seed`]: the demo hub and the synthetic benchmark directory (`govhub seed`).
 //! - [`openapi`]: the OpenAPI 3.1 document generated from the handlers, served at
 //!   `/api/v1/openapi.json` and checked into `docs/openapi.json`.
 //!
@@ -30,6 +31,7 @@ pub mod model;
 pub mod openapi;
 pub mod paging;
 mod routes;
+pub mod seed;
 pub mod store;
 pub mod validate;
 

@@ -109,6 +109,22 @@ fn draft(new: &NewEmployee) -> Employee {
 }
 
 impl Store {
+    /// How many directory entries exist.
+    pub async fn employee_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM employees")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// The largest employee id (0 when there is none).
+    pub async fn max_employee_id(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM employees")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn get_employee(&self, id: EmployeeId) -> Result<Employee, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM employees e WHERE e.id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
