@@ -23,6 +23,8 @@ pub enum Cmd {
     Serve(ServeArgs),
     /// Print a join link for a meeting room (for ops staff and scripts on the server itself).
     Token(TokenArgs),
+    /// Fill the workspace database: the demo hub and/or a synthetic benchmark directory.
+    Seed(SeedArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -100,6 +102,24 @@ pub struct TokenArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     pub base_url: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["demo", "employees"])))]
+pub struct SeedArgs {
+    /// The demo: ten central agencies, their units, people, positions and grades, and demo
+    /// accounts (password `govhub-demo`). Running it again adds nothing.
+    #[arg(long)]
+    pub demo: bool,
+    /// Add this many synthetic people (the search benchmark's directory), on top of the
+    /// demo's agencies; each run adds more.
+    #[arg(long, value_name = "N")]
+    pub employees: Option<usize>,
+    /// Add the demo even though the hub holds agencies that are not the demo's.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub data: DataArgs,
 }

@@ -3,6 +3,7 @@
 
 mod config;
 mod secret;
+mod seed_cmd;
 mod serve;
 mod tls;
 mod token_cmd;
@@ -30,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
     {
         Cmd::Serve(args) => serve(args).await,
         Cmd::Token(args) => token_cmd::run(&args),
+        Cmd::Seed(args) => seed_cmd::run(&args).await,
     }
 }
 
