@@ -64,7 +64,7 @@ pub async fn check_hub(store: &Store, force: bool) -> Result<(), SeedError> {
 pub async fn directory(store: &Store, report: &mut Report) -> Result<(), SeedError> {
     extra_fields(store, report).await?;
     let mut emails = HashSet::new();
-    let mut rng = Rng::new(0x60_7_4_0b);
+    let mut rng = Rng::new(0x0060_740b);
     for (index, spec) in AGENCIES.iter().enumerate() {
         if find_agency(store, spec.code).await?.is_some() {
             report.agencies_existing += 1;

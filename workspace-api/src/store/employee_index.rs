@@ -233,9 +233,8 @@ pub(super) async fn reindex_where(
                 .await?;
         }
         let key = (e.agency_id, e.unit_id);
-        if !contexts.contains_key(&key) {
-            let ctx = load_context(tx, e.agency_id, e.unit_id).await?;
-            contexts.insert(key, ctx);
+        if let std::collections::hash_map::Entry::Vacant(slot) = contexts.entry(key) {
+            slot.insert(load_context(tx, e.agency_id, e.unit_id).await?);
         }
         let d = derive(&e, &contexts[&key]);
         sqlx::query("UPDATE employees SET search_more = $1 WHERE id = $2")

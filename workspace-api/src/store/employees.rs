@@ -272,9 +272,8 @@ impl Store {
             let mut e = draft(new);
             settle(&mut tx, &mut e).await?;
             let key = (e.agency_id, e.unit_id);
-            if !contexts.contains_key(&key) {
-                let ctx = load_context(&mut tx, e.agency_id, e.unit_id).await?;
-                contexts.insert(key, ctx);
+            if let std::collections::btree_map::Entry::Vacant(slot) = contexts.entry(key) {
+                slot.insert(load_context(&mut tx, e.agency_id, e.unit_id).await?);
             }
             let d = derive(&e, &contexts[&key]);
             prepared.push((e, d));
