@@ -1,5 +1,6 @@
 //! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
-//! `agencies.rs` agencies and unit trees, `employees.rs` the directory. Each file's
+//! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `events.rs` the
+//! live-update stream. Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
@@ -10,6 +11,7 @@
 mod agencies;
 mod auth;
 mod employees;
+mod events;
 
 use std::sync::Arc;
 
@@ -39,6 +41,7 @@ fn documented() -> (Router<AppState>, OpenApi) {
         .merge(auth::routes())
         .merge(agencies::routes())
         .merge(employees::routes())
+        .merge(events::routes())
         .split_for_parts();
     (router, openapi::finish(doc))
 }
