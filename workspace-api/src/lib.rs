@@ -14,6 +14,7 @@
 //!   that reject with it, ETag/If-Match, and [`extract::Actor`], which signs each request in
 //!   from its bearer token or session cookie. [`paging`], [`validate`]: cursors and input
 //!   checks.
+//! - [`idempotency`]: the `Idempotency-Key` layer on POST requests.
 //! - [`hangul`]: normalisation, 초성 and the n-grams of the search index.
 //! - [`openapi`]: the OpenAPI 3.1 document generated from the handlers, served at
 //!   `/api/v1/openapi.json` and checked into `docs/openapi.json`.
@@ -26,6 +27,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod hangul;
+pub mod idempotency;
 pub mod model;
 pub mod openapi;
 pub mod paging;

@@ -18,13 +18,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
+use axum::middleware;
 use axum::routing::get;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
-use crate::openapi;
 use crate::store::Store;
+use crate::{idempotency, openapi};
 
 pub use auth::AuthSettings;
 
@@ -33,6 +34,7 @@ pub use auth::AuthSettings;
 pub struct AppState {
     pub store: Store,
     pub auth: AuthSettings,
+    pub max_body_bytes: usize,
 }
 
 /// Every documented route, unprefixed, and the document describing them.
@@ -54,6 +56,11 @@ pub fn document() -> OpenApi {
 /// All workspace routes under `/api/v1`, with request bodies capped at `max_body_bytes`.
 pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings) -> Router {
     let (routes, doc) = documented();
+    let state = AppState {
+        store,
+        auth,
+        max_body_bytes,
+    };
     let json: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
     let v1 = routes
         .route(
@@ -71,6 +78,10 @@ pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings) -> Router {
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .with_state(AppState { store, auth });
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
+        .with_state(state);
     Router::new().nest(openapi::PREFIX, v1)
 }

@@ -14,6 +14,7 @@
 mod accounts;
 mod agencies;
 mod employees;
+mod idempotency;
 // Used by the project, memo and announcement writes that land next (issue 3).
 #[allow(dead_code)]
 mod events;
@@ -35,6 +36,7 @@ pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 #[allow(unused_imports)]
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
+pub use idempotency::{KeyState, StoredResponse};
 pub use search::{SearchHit, SearchQuery};
 
 /// Where the workspace data lives.
