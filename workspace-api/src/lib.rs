@@ -29,6 +29,7 @@ pub mod hangul;
 pub mod model;
 pub mod openapi;
 pub mod paging;
+pub mod richtext;
 mod routes;
 pub mod store;
 pub mod validate;
