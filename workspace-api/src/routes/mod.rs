@@ -1,5 +1,6 @@
 //! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
-//! `agencies.rs` agencies and unit trees, `employees.rs` the directory. Each file's
+//! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `memos.rs` e-Memos and
+//! their share lists, `announcements.rs` the bulletin board. Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
@@ -8,8 +9,10 @@
 //! signed-in actor: the directory holds phone numbers and is not public.
 
 mod agencies;
+mod announcements;
 mod auth;
 mod employees;
+mod memos;
 
 use std::sync::Arc;
 
@@ -39,6 +42,8 @@ fn documented() -> (Router<AppState>, OpenApi) {
         .merge(auth::routes())
         .merge(agencies::routes())
         .merge(employees::routes())
+        .merge(memos::routes())
+        .merge(announcements::routes())
         .split_for_parts();
     (router, openapi::finish(doc))
 }
