@@ -642,6 +642,33 @@ async fn tokens_need_workspace_scopes(app: TestApp) {
         .assert_problem(401, "unauthenticated");
 }
 
+async fn concurrent_writers_of_one_version_get_one_success(app: TestApp) {
+    let a = agency(&app, "mois").await;
+    let kim = person(&app, "kim", Some(a), None).await;
+    let lee = person(&app, "lee", Some(a), None).await;
+    let id = new_memo(&kim, "메모", "").await["id"].as_i64().unwrap();
+    let share = json!([{"target": {"kind": "account", "id": lee.id}, "permission": "reader"}]);
+    let before = app.audit_count().await;
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let app = kim.app.clone();
+        let body = json!({"shares": share}).to_string().into_bytes();
+        tasks.push(tokio::spawn(async move {
+            let h = [("content-type", "application/json"), ("if-match", "\"v1\"")];
+            let uri = format!("/api/v1/memos/{id}/shares");
+            app.send(Method::PUT, &uri, &h, Some(body)).await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap().status.as_u16());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 412, 412, 412]);
+    assert_eq!(app.audit_count().await, before + 1);
+    assert_eq!(etag_of(&kim, id).await, "\"v2\"");
+}
+
 both_backends!(
     memos_are_written_sanitised_and_audited,
     memos_are_private_until_shared,
@@ -651,4 +678,5 @@ both_backends!(
     bad_memo_input_is_refused,
     lists_page_and_search_titles,
     tokens_need_workspace_scopes,
+    concurrent_writers_of_one_version_get_one_success,
 );

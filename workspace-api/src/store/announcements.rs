@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
-use super::memos::principal;
+use super::memos::{bump_version, principal};
 use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms};
 use crate::auth::{AccountId, Principal, Role};
 use crate::extract::Actor;
@@ -344,9 +344,7 @@ impl Store {
         let who = principal(actor)?;
         let mut tx = self.begin().await?;
         let current = fetch_managed(&mut tx, who, id).await?;
-        if current.version != expected_version {
-            return Err(StoreError::Stale);
-        }
+        bump_version(&mut tx, "announcements", id.0, expected_version).await?;
         let agency = audit_agency(&mut tx, &current).await?;
         for sql in [
             "DELETE FROM announcement_acks WHERE announcement_id = $1",

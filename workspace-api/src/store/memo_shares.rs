@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use serde_json::json;
 use sqlx::Row;
 
-use super::memos::{fetch_memo, memo_agency, principal, readers, require_owner};
+use super::memos::{bump_version, fetch_memo, memo_agency, principal, readers, require_owner};
 use super::{Entity, Store, StoreError, Tx, audit, emit};
 use crate::auth::{Principal, Role};
 use crate::extract::Actor;
@@ -124,9 +124,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound(Entity::Memo))?;
         require_owner(memo.access)?;
-        if memo.version != expected_version {
-            return Err(StoreError::Stale);
-        }
+        let version = bump_version(&mut tx, "memos", id.0, expected_version).await?;
         for share in shares {
             check_target(&mut tx, who, share.target).await?;
         }
@@ -148,14 +146,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let version: i64 = sqlx::query_scalar(
-            "UPDATE memos SET version = version + 1 WHERE id = $1 AND version = $2 RETURNING version",
-        )
-        .bind(id.0)
-        .bind(expected_version)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::Stale)?;
         let agency = memo_agency(&mut tx, id).await?;
         audit(
             &mut tx,

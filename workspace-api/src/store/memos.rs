@@ -299,9 +299,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound(Entity::Memo))?;
         require_owner(current.access)?;
-        if current.version != expected_version {
-            return Err(StoreError::Stale);
-        }
+        bump_version(&mut tx, "memos", id.0, expected_version).await?;
         let targets = super::memo_shares::share_targets(&mut tx, id).await?;
         let agency = memo_agency(&mut tx, id).await?;
         sqlx::query("DELETE FROM memo_shares WHERE memo_id = $1")
@@ -352,4 +350,24 @@ pub(super) async fn memo_agency(
         .await?
         .flatten();
     Ok(agency.map(AgencyId))
+}
+
+/// Bumps a row's version if it is still `expected`, else `Stale`. As the first write of a
+/// transaction it also takes the row's lock, so concurrent writers of one memo or
+/// announcement queue behind it and then see the new version (412), on PostgreSQL too.
+pub(super) async fn bump_version(
+    tx: &mut super::Tx,
+    table: &'static str,
+    id: i64,
+    expected: i64,
+) -> Result<i64, StoreError> {
+    let sql = format!(
+        "UPDATE {table} SET version = version + 1 WHERE id = $1 AND version = $2 RETURNING version"
+    );
+    sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(id)
+        .bind(expected)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::Stale)
 }
