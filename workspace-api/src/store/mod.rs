@@ -5,7 +5,8 @@
 //! (accounts, sign-in, sessions, API tokens), `agencies.rs`
 //! (agencies and the unit tree), `employees.rs` (directory entries and their search index),
 //! `search.rs` (directory queries), `memos.rs` + `memo_shares.rs` (e-Memos and who may read
-//! them) and `announcements.rs` (the bulletin board) add their queries as `impl Store` blocks.
+//! them) and `announcements.rs` + `announcement_rights.rs` + `announcement_acks.rs` (the
+//! bulletin board) add their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -15,6 +16,7 @@
 mod accounts;
 mod agencies;
 mod announcement_acks;
+mod announcement_rights;
 mod announcements;
 mod employees;
 mod events;
