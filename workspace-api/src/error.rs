@@ -404,6 +404,9 @@ impl From<StoreError> for ApiError {
                 });
                 e
             }
+            StoreError::Forbidden { ko, en } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", ko, en)
+            }
             StoreError::InvalidCredentials => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",

@@ -2,6 +2,7 @@
 //!
 //! Role: local accounts, sign-in (session cookies, personal API tokens) and the rules of who
 //! may write what; agencies and their unit trees, the employee directory with Korean search;
+//! e-Memos shared with people, units, agencies and projects; the bulletin board;
 //! and the conventions every later resource follows (problem+json errors, cursor pages,
 //! ETag / If-Match, audit log in the same transaction). Data lives in embedded SQLite by default
 //! or in PostgreSQL; both run the same queries and the same tests.
@@ -16,6 +17,7 @@
 //!   checks.
 //! - [`idempotency`]: the `Idempotency-Key` layer on POST requests.
 //! - [`hangul`]: normalisation, 초성 and the n-grams of the search index.
+//! - [`richtext`]: the HTML subset of memo and announcement bodies (sanitised on write).
 //! - [`openapi`]: the OpenAPI 3.1 document generated from the handlers, served at
 //!   `/api/v1/openapi.json` and checked into `docs/openapi.json`.
 //!
@@ -31,6 +33,7 @@ pub mod idempotency;
 pub mod model;
 pub mod openapi;
 pub mod paging;
+pub mod richtext;
 mod routes;
 pub mod store;
 pub mod validate;

@@ -1,6 +1,7 @@
 //! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
 //! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `events.rs` the
-//! live-update stream. Each file's
+//! live-update stream, `memos.rs` e-Memos and their share lists, `announcements.rs` the
+//! bulletin board. Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
@@ -9,9 +10,11 @@
 //! signed-in actor: the directory holds phone numbers and is not public.
 
 mod agencies;
+mod announcements;
 mod auth;
 mod employees;
 mod events;
+mod memos;
 
 use std::sync::Arc;
 
@@ -44,6 +47,8 @@ fn documented() -> (Router<AppState>, OpenApi) {
         .merge(agencies::routes())
         .merge(employees::routes())
         .merge(events::routes())
+        .merge(memos::routes())
+        .merge(announcements::routes())
         .split_for_parts();
     (router, openapi::finish(doc))
 }

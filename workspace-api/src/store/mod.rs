@@ -3,8 +3,10 @@
 //!
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
 //! (accounts, sign-in, sessions, API tokens), `agencies.rs`
-//! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
-//! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
+//! (agencies and the unit tree), `employees.rs` (directory entries and their search index),
+//! `search.rs` (directory queries), `memos.rs` + `memo_shares.rs` (e-Memos and who may read
+//! them) and `announcements.rs` + `announcement_rights.rs` + `announcement_acks.rs` (the
+//! bulletin board) add their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -13,11 +15,14 @@
 
 mod accounts;
 mod agencies;
+mod announcement_acks;
+mod announcement_rights;
+mod announcements;
 mod employees;
-mod idempotency;
-// Used by the project, memo and announcement writes that land next (issue 3).
-#[allow(dead_code)]
 mod events;
+mod idempotency;
+mod memo_shares;
+mod memos;
 mod search;
 
 use std::path::PathBuf;
@@ -33,10 +38,12 @@ use crate::model::{AgencyId, AuditEntry};
 
 pub(crate) use accounts::role_of;
 pub use accounts::{AccountSpec, Presented, bootstrap_admin};
-#[allow(unused_imports)]
+pub use announcements::AnnouncementQuery;
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
 pub use idempotency::{KeyState, StoredResponse};
+pub use memo_shares::MAX_SHARES;
+pub use memos::MemoQuery;
 pub use search::{SearchHit, SearchQuery};
 
 /// Where the workspace data lives.
@@ -139,6 +146,9 @@ pub enum StoreError {
     CrossAgency(&'static str),
     #[error("duplicate {0}")]
     Duplicate(&'static str),
+    /// The actor may see the record but not make this change (403).
+    #[error("forbidden: {en}")]
+    Forbidden { ko: &'static str, en: &'static str },
     /// Unknown login or wrong password; deliberately one case.
     #[error("invalid login or password")]
     InvalidCredentials,
