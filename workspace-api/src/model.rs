@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod projects;
+mod tasks;
+pub use projects::*;
+pub use tasks::*;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

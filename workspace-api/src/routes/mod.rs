@@ -1,5 +1,7 @@
 //! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
-//! `agencies.rs` agencies and unit trees, `employees.rs` the directory. Each file's
+//! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `projects.rs` and
+//! `project_members.rs` joint projects, their members and board columns, `tasks.rs` and
+//! `task_comments.rs` tasks. Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
@@ -10,6 +12,10 @@
 mod agencies;
 mod auth;
 mod employees;
+mod project_members;
+mod projects;
+mod task_comments;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -39,6 +45,10 @@ fn documented() -> (Router<AppState>, OpenApi) {
         .merge(auth::routes())
         .merge(agencies::routes())
         .merge(employees::routes())
+        .merge(projects::routes())
+        .merge(project_members::routes())
+        .merge(tasks::routes())
+        .merge(task_comments::routes())
         .split_for_parts();
     (router, openapi::finish(doc))
 }

@@ -17,7 +17,12 @@ mod employees;
 // Used by the project, memo and announcement writes that land next (issue 3).
 #[allow(dead_code)]
 mod events;
+mod project_members;
+mod projects;
 mod search;
+mod task_board;
+mod task_comments;
+mod tasks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,7 +40,9 @@ pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 #[allow(unused_imports)]
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
+pub use projects::{ProjectAccess, ProjectFilter, project_visible_sql};
 pub use search::{SearchHit, SearchQuery};
+pub use task_board::BoardColumnTasks;
 
 /// Where the workspace data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +99,8 @@ pub enum Entity {
     Meeting,
     ConferenceRoom,
     Booking,
+    /// A column of a project's task board.
+    Column,
 }
 
 impl Entity {
@@ -111,6 +120,7 @@ impl Entity {
             Entity::Meeting => "meeting",
             Entity::ConferenceRoom => "conference_room",
             Entity::Booking => "booking",
+            Entity::Column => "column",
         }
     }
 }
@@ -148,6 +158,21 @@ pub enum StoreError {
     /// A value the caller should have validated (library callers such as the bootstrap).
     #[error("invalid {0}")]
     InvalidInput(&'static str),
+    /// The caller may read the record, but its role does not allow this change (403);
+    /// the reason is one of the keys [`crate::error`] has messages for.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The record's state refuses the change (409), e.g. removing a project's last lead;
+    /// the value is the problem `code`.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A field breaks a rule that needs the stored data (422), e.g. an assignee who is not a
+    /// project member; `code` is the problem code.
+    #[error("invalid {field}: {code}")]
+    Invalid {
+        code: &'static str,
+        field: &'static str,
+    },
     #[error("password hashing: {0}")]
     Password(String),
     #[error("database: {0}")]
