@@ -749,6 +749,13 @@ async fn my_open_tasks_come_by_due_date(app: TestApp) {
         .get(&format!("/api/v1/me/tasks?limit=2&cursor={cursor}"))
         .await;
     assert_eq!(ids(&rest.body), [id(&undated)]);
+    // A forged cursor whose date is not a date (NUL would make PostgreSQL fail) is refused.
+    let forged = workspace_api::paging::encode_cursor("me/tasks", &("2025\u{0}", 1));
+    w.member
+        .app
+        .get(&format!("/api/v1/me/tasks?cursor={forged}"))
+        .await
+        .assert_problem(400, "invalid_cursor");
     w.member
         .app
         .get("/api/v1/me/tasks?cursor=bogus")
@@ -785,6 +792,72 @@ async fn my_open_tasks_come_by_due_date(app: TestApp) {
     );
 }
 
+async fn odd_column_names_and_narrow_tokens_are_refused(app: TestApp) {
+    let w = world(app.clone()).await;
+    let p = w.project;
+    let t = task(&w.lead.app, p, json!({"title": "x"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let before = app.audit_count().await;
+    for key in ["%00", "T%C3%84", "a", "%E2%80%8B"] {
+        w.lead
+            .app
+            .get(&format!("/api/v1/projects/{p}/tasks?column={key}"))
+            .await
+            .assert_problem(404, "column_not_found");
+        let uri = format!("/api/v1/projects/{p}/columns/{key}");
+        w.lead
+            .app
+            .patch(&uri, Some("\"v1\""), json!({"name": "x"}))
+            .await
+            .assert_problem(404, "column_not_found");
+    }
+    for key in ["\u{0}", "할 일", "", "x".repeat(40).as_str()] {
+        mv(&w.lead.app, t, json!({"column": key}))
+            .await
+            .assert_problem(422, "unknown_column");
+        let body = json!({"title": "x", "column": key});
+        w.lead
+            .app
+            .post(&format!("/api/v1/projects/{p}/tasks"), body)
+            .await
+            .assert_problem(422, "unknown_column");
+    }
+    assert_eq!(app.audit_count().await, before);
+    // A token with only `workspace:read` reads and may not write.
+    let token = common::issue_token(
+        &app.store,
+        workspace_api::auth::AccountId(w.lead.id),
+        &[workspace_api::auth::Scope::WorkspaceRead],
+        i64::MAX / 2,
+    )
+    .await;
+    let reader = app.as_bearer(&token);
+    assert_eq!(reader.get(&format!("/api/v1/tasks/{t}")).await.status, 200);
+    reader
+        .post(
+            &format!("/api/v1/projects/{p}/tasks"),
+            json!({"title": "x"}),
+        )
+        .await
+        .assert_problem(403, "insufficient_scope");
+    let token = common::issue_token(
+        &app.store,
+        workspace_api::auth::AccountId(w.lead.id),
+        &[workspace_api::auth::Scope::DirectoryRead],
+        i64::MAX / 2,
+    )
+    .await;
+    app.as_bearer(&token)
+        .get("/api/v1/me/tasks")
+        .await
+        .assert_problem(403, "insufficient_scope");
+    app.anonymous()
+        .get("/api/v1/projects")
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
 both_backends!(
     tasks_land_on_the_board,
     bad_task_input_is_refused,
@@ -794,4 +867,5 @@ both_backends!(
     comments_are_edited_and_deleted_by_their_authors,
     leads_manage_columns,
     my_open_tasks_come_by_due_date,
+    odd_column_names_and_narrow_tokens_are_refused,
 );

@@ -311,6 +311,10 @@ pub async fn my_tasks(
         .as_deref()
         .map(|c| paging::decode_cursor::<(String, i64)>(scope, c))
         .transpose()?;
+    // A cursor is client input: its date goes to the database only if it is a date.
+    if after.as_ref().is_some_and(|(due, _)| !is_iso_date(due)) {
+        return Err(ApiError::invalid_cursor());
+    }
     let rows = st.store.my_tasks(me, after, limit + 1).await?;
     let key = |t: &Task| {
         let due = t.due_date.clone().unwrap_or_else(|| "9999-12-31".into());

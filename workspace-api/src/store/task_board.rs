@@ -14,8 +14,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::projects::{access_in, lock_and_access};
-use super::tasks::resolve_column;
 use super::tasks::{POSITION_GAP, begin_task_write, column_page, fetch_task, record_history};
+use super::tasks::{is_column_key, resolve_column};
 use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms, unique_as};
 use crate::auth::AccountId;
 use crate::extract::Actor;
@@ -381,6 +381,9 @@ async fn fetch_column(
     project: ProjectId,
     key: &str,
 ) -> Result<BoardColumn, StoreError> {
+    if !is_column_key(key) {
+        return Err(StoreError::NotFound(Entity::Column));
+    }
     let row = sqlx::query(
         "SELECT key, name, position, done, version FROM task_columns \
          WHERE project_id = $1 AND key = $2",

@@ -157,6 +157,15 @@ async fn set_assignees(
     Ok(())
 }
 
+/// Whether `key` has the shape of a column key (2–32 of `a-z 0-9 -`). Anything else names
+/// no column and is never sent to the database (PostgreSQL refuses NUL in text).
+pub(crate) fn is_column_key(key: &str) -> bool {
+    (2..=32).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// The column's key if it exists in the project, else the leftmost column when `key` is
 /// `None`; `UnknownReference(Column)` otherwise.
 pub(crate) async fn resolve_column(
@@ -165,6 +174,7 @@ pub(crate) async fn resolve_column(
     key: Option<&str>,
 ) -> Result<String, StoreError> {
     let found: Option<String> = match key {
+        Some(k) if !is_column_key(k) => None,
         Some(k) => {
             sqlx::query_scalar("SELECT key FROM task_columns WHERE project_id = $1 AND key = $2")
                 .bind(project.0)
@@ -431,6 +441,9 @@ impl Store {
     ) -> Result<Vec<Task>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         access_in(&mut *conn, actor, project, Entity::Project).await?;
+        if !is_column_key(column) {
+            return Err(StoreError::NotFound(Entity::Column));
+        }
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM task_columns WHERE project_id = $1 AND key = $2",
         )
