@@ -134,3 +134,34 @@ pub fn ids(body: &Value) -> Vec<i64> {
         .map(|i| i["id"].as_i64().unwrap())
         .collect()
 }
+
+pub async fn task(app: &TestApp, project: i64, body: Value) -> Value {
+    app.create(&format!("/api/v1/projects/{project}/tasks"), body)
+        .await
+}
+
+/// Task ids of one column of the board, in order.
+pub async fn column(w: &World, key: &str) -> Vec<i64> {
+    let r = w
+        .lead
+        .app
+        .get(&format!(
+            "/api/v1/projects/{}/tasks?column={key}",
+            w.project
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    ids(&r.body)
+}
+
+pub async fn mv(app: &TestApp, id: i64, body: Value) -> Resp {
+    let tag = app.get(&format!("/api/v1/tasks/{id}")).await.etag();
+    send(
+        app,
+        Method::POST,
+        &format!("/api/v1/tasks/{id}/move"),
+        Some(&tag),
+        Some(body),
+    )
+    .await
+}
