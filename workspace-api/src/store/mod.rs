@@ -4,7 +4,9 @@
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
 //! (accounts, sign-in, sessions, API tokens), `agencies.rs`
 //! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
-//! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
+//! and `search.rs` (directory queries) add their queries as `impl Store` blocks; so do
+//! `projects.rs`, `project_agencies.rs`, `project_members.rs` (joint projects) and `tasks.rs`,
+//! `task_board.rs`, `task_comments.rs` (their tasks).
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -17,6 +19,7 @@ mod employees;
 // Used by the project, memo and announcement writes that land next (issue 3).
 #[allow(dead_code)]
 mod events;
+mod project_agencies;
 mod project_members;
 mod projects;
 mod search;

@@ -1,5 +1,6 @@
 //! Joint projects: visibility, the caller's role ([`ProjectAccess`]), creation with the
-//! default board columns, listing, settings and participating agencies.
+//! default board columns, listing and settings. Participating agencies are in
+//! `project_agencies.rs`, members in `project_members.rs`.
 //!
 //! Visibility is the rule every project-scoped resource shares (tasks here; memos, meetings
 //! and announcements elsewhere): a project is visible to a principal when it is public, the
@@ -16,7 +17,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
-use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms, unique_as};
+use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms};
 use crate::auth::Role;
 use crate::extract::Actor;
 use crate::model::{AgencyId, NewProject, Project, ProjectId, ProjectPatch, ProjectRole};
@@ -228,7 +229,11 @@ pub(crate) async fn read_project(
     project_from_row(&row, agencies.into_iter().map(|(_, a)| a).collect())
 }
 
-async fn check_agency(tx: &mut Tx, id: AgencyId, field: &'static str) -> Result<(), StoreError> {
+pub(crate) async fn check_agency(
+    tx: &mut Tx,
+    id: AgencyId,
+    field: &'static str,
+) -> Result<(), StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agencies WHERE id = $1")
         .bind(id.0)
         .fetch_one(&mut **tx)
@@ -461,78 +466,6 @@ impl Store {
             &to,
         )
         .await
-    }
-
-    /// Adds a participating agency (leads); bumps the project's version.
-    pub async fn add_project_agency(
-        &self,
-        actor: &Actor,
-        id: ProjectId,
-        agency: AgencyId,
-    ) -> Result<Project, StoreError> {
-        let mut tx = self.begin().await?;
-        let access = lock_and_access(&mut tx, actor, id, Entity::Project).await?;
-        access.require_lead()?;
-        check_agency(&mut tx, agency, "agency_id").await?;
-        sqlx::query("INSERT INTO project_agencies (project_id, agency_id) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(agency.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(unique_as("agency_id"))?;
-        self.finish_agency_change(tx, actor, access, "add_agency", agency)
-            .await
-    }
-
-    /// Removes a participating agency (leads); the lead agency cannot leave.
-    pub async fn remove_project_agency(
-        &self,
-        actor: &Actor,
-        id: ProjectId,
-        expected_version: i64,
-        agency: AgencyId,
-    ) -> Result<Project, StoreError> {
-        let mut tx = self.begin().await?;
-        let access = lock_and_access(&mut tx, actor, id, Entity::Project).await?;
-        access.require_lead()?;
-        check_version(&mut tx, id, expected_version).await?;
-        if agency == access.lead_agency {
-            return Err(StoreError::Conflict("lead_agency_required"));
-        }
-        let done =
-            sqlx::query("DELETE FROM project_agencies WHERE project_id = $1 AND agency_id = $2")
-                .bind(id.0)
-                .bind(agency.0)
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(Entity::Agency));
-        }
-        self.finish_agency_change(tx, actor, access, "remove_agency", agency)
-            .await
-    }
-
-    async fn finish_agency_change(
-        &self,
-        mut tx: Tx,
-        actor: &Actor,
-        access: ProjectAccess,
-        action: &str,
-        agency: AgencyId,
-    ) -> Result<Project, StoreError> {
-        let id = access.project;
-        sqlx::query("UPDATE projects SET version = version + 1 WHERE id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        let project = read_project(&mut tx, actor, id).await?;
-        let detail = json!({ "agency_id": agency });
-        let lead = Some(access.lead_agency);
-        audit(&mut tx, actor, lead, action, Entity::Project, id.0, detail).await?;
-        let change = json!({"action": action, "agency_id": agency});
-        self.project_updated(&mut tx, &project, change).await?;
-        self.commit(tx).await?;
-        Ok(project)
     }
 }
 
