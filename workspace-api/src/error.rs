@@ -168,6 +168,7 @@ impl ApiError {
             Entity::Meeting => ("meeting_not_found", "회의를 찾을 수 없습니다."),
             Entity::ConferenceRoom => ("room_not_found", "회의실을 찾을 수 없습니다."),
             Entity::Booking => ("booking_not_found", "예약을 찾을 수 없습니다."),
+            Entity::Column => ("column_not_found", "보드 열을 찾을 수 없습니다."),
         };
         let en = format!("The {} does not exist.", entity.name());
         Self::new(StatusCode::NOT_FOUND, code, "Not found", ko, en)
@@ -370,6 +371,8 @@ impl From<StoreError> for ApiError {
                     Entity::Account => "unknown_account",
                     Entity::Project => "unknown_project",
                     Entity::ConferenceRoom => "unknown_room",
+                    Entity::Column => "unknown_column",
+                    Entity::Task => "unknown_task",
                     _ => "validation_failed",
                 };
                 e
@@ -426,6 +429,16 @@ impl From<StoreError> for ApiError {
                 e
             }
             StoreError::Credential(problem) => Self::credential(problem),
+            StoreError::Conflict(code) => {
+                let (ko, en) = rule_message(code);
+                Self::new(StatusCode::CONFLICT, code, "Conflict", ko, en)
+            }
+            StoreError::Invalid { code, field } => {
+                let (ko, en) = rule_message(code);
+                let mut e = Self::validation(field, ko, en);
+                e.code = code;
+                e
+            }
             StoreError::InvalidInput(field) => {
                 Self::validation(field, "올바르지 않은 값입니다.", "Invalid value.")
             }
@@ -442,6 +455,67 @@ impl From<StoreError> for ApiError {
                 Self::internal()
             }
         }
+    }
+}
+
+/// Messages of the reasons given to [`StoreError::forbidden`].
+pub(crate) fn forbidden_message(reason: &str) -> (&'static str, &'static str) {
+    match reason {
+        "project_lead" => (
+            "프로젝트 책임자만 할 수 있습니다.",
+            "Only a lead of this project may do this.",
+        ),
+        "project_write" => (
+            "이 프로젝트의 구성원만 업무를 변경할 수 있습니다.",
+            "Only members and leads of this project may change its tasks.",
+        ),
+        "comment_author" => (
+            "자신이 쓴 댓글만 고치거나 지울 수 있습니다.",
+            "Only the author may edit or delete a comment.",
+        ),
+        "lead_agency" => (
+            "자기 기관이 주관하는 프로젝트만 만들 수 있습니다.",
+            "You may only create projects led by your own agency.",
+        ),
+        _ => ("권한이 없습니다.", "You may not do this."),
+    }
+}
+
+/// Messages of the codes of [`StoreError::Conflict`] and [`StoreError::Invalid`].
+fn rule_message(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "last_lead" => (
+            "프로젝트에는 책임자가 한 명 이상 있어야 합니다.",
+            "A project needs at least one lead; add another lead first.",
+        ),
+        "lead_agency_required" => (
+            "주관 기관은 참여 기관에서 뺄 수 없습니다.",
+            "The lead agency cannot leave its own project.",
+        ),
+        "project_archived" => (
+            "보관된 프로젝트는 변경할 수 없습니다.",
+            "The project is archived; unarchive it to change its board.",
+        ),
+        "assignee_not_member" => (
+            "담당자는 프로젝트 구성원이어야 합니다.",
+            "Every assignee must be a member of the project.",
+        ),
+        "due_before_start" => (
+            "마감일은 시작일보다 빠를 수 없습니다.",
+            "The due date cannot be before the start date.",
+        ),
+        "too_many_columns" => (
+            "보드 열은 30개까지 만들 수 있습니다.",
+            "A board has at most 30 columns.",
+        ),
+        "column_position" => (
+            "열 위치가 범위를 벗어났습니다.",
+            "The position is outside the board's columns.",
+        ),
+        _ => (
+            "요청을 처리할 수 없는 상태입니다.",
+            "The change conflicts with the current state.",
+        ),
     }
 }
 

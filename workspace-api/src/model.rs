@@ -9,6 +9,10 @@ mod memos;
 
 pub use announcements::*;
 pub use memos::*;
+mod projects;
+mod tasks;
+pub use projects::*;
+pub use tasks::*;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

@@ -1,7 +1,8 @@
 //! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
 //! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `events.rs` the
 //! live-update stream, `memos.rs` e-Memos and their share lists, `announcements.rs` the
-//! bulletin board. Each file's
+//! bulletin board, `projects.rs` and `project_members.rs` joint projects, their members and
+//! board columns, `tasks.rs` and `task_comments.rs` tasks. Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
@@ -15,6 +16,10 @@ mod auth;
 mod employees;
 mod events;
 mod memos;
+mod project_members;
+mod projects;
+mod task_comments;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -49,6 +54,10 @@ fn documented() -> (Router<AppState>, OpenApi) {
         .merge(events::routes())
         .merge(memos::routes())
         .merge(announcements::routes())
+        .merge(projects::routes())
+        .merge(project_members::routes())
+        .merge(tasks::routes())
+        .merge(task_comments::routes())
         .split_for_parts();
     (router, openapi::finish(doc))
 }

@@ -5,8 +5,10 @@
 //! (accounts, sign-in, sessions, API tokens), `agencies.rs`
 //! (agencies and the unit tree), `employees.rs` (directory entries and their search index),
 //! `search.rs` (directory queries), `memos.rs` + `memo_shares.rs` (e-Memos and who may read
-//! them) and `announcements.rs` + `announcement_rights.rs` + `announcement_acks.rs` (the
-//! bulletin board) add their queries as `impl Store` blocks.
+//! them), `announcements.rs` + `announcement_rights.rs` + `announcement_acks.rs` (the
+//! bulletin board), `projects.rs` + `project_agencies.rs` + `project_members.rs` (joint
+//! projects) and `tasks.rs` + `task_board.rs` + `task_comments.rs` (their tasks) add their
+//! queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -23,7 +25,13 @@ mod events;
 mod idempotency;
 mod memo_shares;
 mod memos;
+mod project_agencies;
+mod project_members;
+mod projects;
 mod search;
+mod task_board;
+mod task_comments;
+mod tasks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,7 +52,9 @@ pub use events::{Audience, Event};
 pub use idempotency::{KeyState, StoredResponse};
 pub use memo_shares::MAX_SHARES;
 pub use memos::MemoQuery;
+pub use projects::{ProjectAccess, ProjectFilter, project_visible_sql};
 pub use search::{SearchHit, SearchQuery};
+pub use task_board::BoardColumnTasks;
 
 /// Where the workspace data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +111,8 @@ pub enum Entity {
     Meeting,
     ConferenceRoom,
     Booking,
+    /// A column of a project's task board.
+    Column,
 }
 
 impl Entity {
@@ -120,6 +132,7 @@ impl Entity {
             Entity::Meeting => "meeting",
             Entity::ConferenceRoom => "conference_room",
             Entity::Booking => "booking",
+            Entity::Column => "column",
         }
     }
 }
@@ -160,12 +173,32 @@ pub enum StoreError {
     /// A value the caller should have validated (library callers such as the bootstrap).
     #[error("invalid {0}")]
     InvalidInput(&'static str),
+    /// The record's state refuses the change (409), e.g. removing a project's last lead;
+    /// the value is the problem `code`.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A field breaks a rule that needs the stored data (422), e.g. an assignee who is not a
+    /// project member; `code` is the problem code.
+    #[error("invalid {field}: {code}")]
+    Invalid {
+        code: &'static str,
+        field: &'static str,
+    },
     #[error("password hashing: {0}")]
     Password(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// [`StoreError::Forbidden`] with the messages of a named reason (`project_lead`,
+    /// `project_write`, `comment_author`, `lead_agency`).
+    pub(crate) fn forbidden(reason: &str) -> StoreError {
+        let (ko, en) = crate::error::forbidden_message(reason);
+        StoreError::Forbidden { ko, en }
+    }
 }
 
 /// Why a presented session cookie or bearer token does not sign a request in.
