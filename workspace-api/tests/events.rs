@@ -1,17 +1,18 @@
 //! The live-update stream over HTTP on both backends: what a user may see, resuming with
-//! `Last-Event-ID`, events committed after the stream opened, and the errors. Events are
-//! written with SQL here, as another hub on the same database would; the resource tests
-//! check that their writes emit them.
+//! `Last-Event-ID`, events committed after the stream opened, and the errors. Most events are
+//! written with SQL here, as another hub on the same database would; one case follows real
+//! task writes from the API to the stream, and the resource tests check their own events.
 
 mod common;
 
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::http::Method;
 use axum::http::{Request, StatusCode};
 use common::TestApp;
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 use workspace_api::auth::Scope;
 
@@ -130,10 +131,7 @@ async fn without_resume_point_only_new_events_arrive(app: TestApp) {
 async fn bad_requests_are_problems(app: TestApp) {
     let get = |h: &'static [(&'static str, &'static str)]| {
         let app = app.clone();
-        async move {
-            app.send(axum::http::Method::GET, "/api/v1/events", h, None)
-                .await
-        }
+        async move { app.send(Method::GET, "/api/v1/events", h, None).await }
     };
     get(&[("last-event-id", "abc")])
         .await
@@ -156,7 +154,54 @@ async fn bad_requests_are_problems(app: TestApp) {
         .assert_problem(403, "insufficient_scope");
 }
 
+/// Real writes: a task created and then moved by the API reach the project member's stream
+/// live, in order, with ids that a reconnect resumes after.
+async fn task_writes_arrive_live(app: TestApp) {
+    let agency = app
+        .create(
+            "/api/v1/agencies",
+            json!({"code": "mois", "name_ko": "행정안전부"}),
+        )
+        .await["id"]
+        .clone();
+    let project = app
+        .create(
+            "/api/v1/projects",
+            json!({"name_ko": "공동 사업", "lead_agency_id": agency}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut s = Stream::open(&app, None).await;
+    let task = app
+        .create(
+            &format!("/api/v1/projects/{project}/tasks"),
+            json!({"title": "보고서 작성"}),
+        )
+        .await;
+    let (created_id, kind, data) = s.next().await;
+    assert_eq!(kind, "task.created");
+    assert_eq!(data["entity_id"], task["id"]);
+    let etag = format!("\"v{}\"", task["version"]);
+    let moved = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/tasks/{}/move", task["id"]),
+            &[("content-type", "application/json"), ("if-match", &etag)],
+            Some(json!({"column": "doing"}).to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let (moved_id, kind, data) = s.next().await;
+    assert_eq!(kind, "task.moved");
+    assert_eq!(data["entity_id"], task["id"]);
+    assert!(moved_id > created_id);
+    let mut again = Stream::open(&app, Some(&created_id.to_string())).await;
+    assert_eq!(again.next().await.0, moved_id);
+}
+
 both_backends!(
+    task_writes_arrive_live,
     streams_what_the_user_may_see_and_resumes,
     without_resume_point_only_new_events_arrive,
     bad_requests_are_problems,
