@@ -18,8 +18,10 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 use webrtc::peer_connection::PeerConnection;
 
+use crate::impair::Impairment;
 use crate::peer::{self, PeerEvent, Shared};
 use crate::publish::{MediaOptions, Publisher};
+use crate::relay::Relay;
 use crate::signal::{self, SignalRx, SignalTx};
 use crate::stats::{ParticipantStats, ms_since};
 
@@ -35,6 +37,13 @@ pub struct ParticipantOptions {
     pub token: Option<String>,
     /// How long to wait for `joined`.
     pub join_timeout: Duration,
+    /// The tile size (width, height) every subscribed video is shown at: sent as `video_size`
+    /// once the hub has the subscription, so the hub picks the simulcast layer from it.
+    /// `None` sends nothing and the hub keeps its default (the top layer).
+    pub video_size: Option<(u32, u32)>,
+    /// Send and receive through a relay of our own that drops and delays datagrams
+    /// (seeded from `media.seed`).
+    pub impair: Option<Impairment>,
 }
 
 impl Default for ParticipantOptions {
@@ -45,6 +54,8 @@ impl Default for ParticipantOptions {
             bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             token: None,
             join_timeout: Duration::from_secs(10),
+            video_size: None,
+            impair: None,
         }
     }
 }
@@ -101,6 +112,16 @@ impl Participant {
             s.phases.joined_ms = Some(ms_since(started));
         });
         let (pc, peer_events) = peer::build(&shared, opts.bind_ip).await?;
+        let mut tasks = Vec::new();
+        let relay = match opts.impair {
+            Some(imp) => {
+                let seed = opts.media.seed.wrapping_mul(0x9e37_79b9).wrapping_add(17);
+                let (relay, task) = Relay::start(opts.bind_ip, imp, seed).await?;
+                tasks.push(task);
+                Some(relay)
+            }
+            None => None,
+        };
         let publisher = Publisher::add(&pc, &opts.media).await?;
         let mut neg = Negotiator {
             me: id.clone(),
@@ -113,7 +134,9 @@ impl Participant {
             media_started: false,
             pending: Vec::new(),
             known: HashSet::new(),
-            media: Arc::new(Mutex::new(Vec::new())),
+            unsized_tracks: Vec::new(),
+            relay,
+            media: Arc::new(Mutex::new(tasks)),
         };
         if opts.subscribe {
             neg.queue(tracks);
@@ -145,6 +168,11 @@ impl Participant {
     /// A snapshot of everything measured so far.
     pub fn stats(&self) -> ParticipantStats {
         self.shared.with_stats(|s| s.clone())
+    }
+
+    /// Totals so far and the latency samples since the previous call (the timeline's input).
+    pub fn take_interval(&self) -> crate::stats::Interval {
+        self.shared.with_stats(|s| s.take_interval())
     }
 
     /// Tells the hub the size a subscribed video is shown at (it picks the simulcast layer
@@ -227,6 +255,11 @@ struct Negotiator {
     pending: Vec<TrackInfo>,
     /// Tracks already subscribed or pending, so repeats are ignored.
     known: HashSet<TrackId>,
+    /// Video tracks in the offer in flight: their `video_size` goes out once it is answered
+    /// (the hub refuses a size for a subscription it does not have yet).
+    unsized_tracks: Vec<TrackId>,
+    /// With impairment: the relay whose address replaces the hub's in every answer.
+    relay: Option<Relay>,
     media: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -275,6 +308,9 @@ impl Negotiator {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(mid.clone(), info.clone());
+            if info.kind == TrackKind::Video {
+                self.unsized_tracks.push(info.track.clone());
+            }
             subscribe.push(SubscribeSpec {
                 mid,
                 track: info.track,
@@ -301,7 +337,10 @@ impl Negotiator {
         Ok(())
     }
 
-    async fn on_answer(&mut self, sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
+    async fn on_answer(&mut self, mut sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
+        if let Some(relay) = &self.relay {
+            sdp = relay.rewrite_answer(&sdp);
+        }
         self.pc
             .set_remote_description(RTCSessionDescription::answer(sdp)?)
             .await?;
@@ -319,7 +358,25 @@ impl Negotiator {
                 .unwrap_or_else(|p| p.into_inner())
                 .extend(tasks);
         }
+        self.send_video_sizes(tx).await?;
         self.offer_if_due(tx).await
+    }
+
+    /// Tells the hub the tile size of each video subscribed by the answered offer.
+    async fn send_video_sizes(&mut self, tx: &mut SignalTx) -> anyhow::Result<()> {
+        let tracks = std::mem::take(&mut self.unsized_tracks);
+        let Some((width, height)) = self.opts.video_size else {
+            return Ok(());
+        };
+        for track in tracks {
+            tx.send(&ClientMessage::VideoSize {
+                track,
+                width,
+                height,
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     async fn offer_if_due(&mut self, tx: &mut SignalTx) -> anyhow::Result<()> {
@@ -354,6 +411,7 @@ impl Negotiator {
                 );
                 if self.in_flight && offer_refused {
                     self.in_flight = false;
+                    self.unsized_tracks.clear();
                     if let Ok(rollback) = RTCSessionDescription::rollback(None) {
                         let _ = self.pc.set_local_description(rollback).await;
                     }

@@ -97,6 +97,17 @@ impl Sampler {
         s
     }
 
+    /// The series so far, in time order; sampling goes on.
+    pub fn series(&self) -> Vec<Sample> {
+        let mut v = self
+            .samples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        v.sort_by_key(|s| s.t_ms);
+        v
+    }
+
     /// Stops sampling and returns the series in time order.
     pub fn finish(self) -> Vec<Sample> {
         let _ = self.stop.send(());

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sfu::{ParticipantId, TrackKind};
 
 use crate::procfs::Sample;
-use crate::stats::{ParticipantStats, TrackRecvStats, percentile};
+use crate::stats::{Feedback, Interval, ParticipantStats, TrackRecvStats, percentile};
 
 /// The generator may use this much of one core on average over the window; above it the
 /// run is invalid (its own scheduling delays would show up as the hub's latency and loss).
@@ -47,7 +47,10 @@ pub struct MsDist {
 
 impl MsDist {
     pub fn of(values: impl Iterator<Item = Option<u64>>) -> MsDist {
-        let v: Vec<u32> = values.flatten().map(|x| x.min(u64::from(u32::MAX)) as u32).collect();
+        let v: Vec<u32> = values
+            .flatten()
+            .map(|x| x.min(u64::from(u32::MAX)) as u32)
+            .collect();
         MsDist {
             count: v.len(),
             p50: percentile(&v, 50.0).map(u64::from),
@@ -87,6 +90,16 @@ pub struct MediaReport {
     pub expected_packets: u64,
     pub lost_packets: u64,
     pub loss_fraction: f64,
+    /// Packets missing on first transmission: those never received plus those received only
+    /// after we NACKed them (`repaired_packets`), over `expected_packets`.
+    pub lost_before_rtx_packets: u64,
+    pub repaired_packets: u64,
+    pub loss_before_rtx_fraction: f64,
+    /// RFC 3550 interarrival jitter at the window's end, mean and max over received tracks.
+    pub jitter_us_mean: f64,
+    pub jitter_us_max: f64,
+    /// RTCP feedback during the window, all participants together.
+    pub feedback: Feedback,
     /// One-way latency, publisher's send call to subscriber's read, from the probes.
     pub latency_us: Percentiles,
     pub audio_latency_us: Percentiles,
@@ -145,15 +158,115 @@ pub struct ParticipantReport {
     pub bytes: u64,
     pub expected_packets: u64,
     pub lost_packets: u64,
+    pub lost_before_rtx_packets: u64,
+    /// Highest RFC 3550 jitter among its received tracks at the window's end.
+    pub jitter_us_max: f64,
+    pub feedback: Feedback,
+    /// The tile size it asked for (`video_size`), when any.
+    pub tile: Option<(u32, u32)>,
     pub latency_p50_us: Option<u32>,
     pub latency_p99_us: Option<u32>,
     pub hub_errors: Vec<String>,
 }
 
+/// One second of the window, all participants together (the HTML plots draw these).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TimelinePoint {
+    /// Milliseconds since the run started, at the end of this interval.
+    pub t_ms: u64,
+    pub packets_per_s: f64,
+    pub kbps: f64,
+    pub loss_fraction: f64,
+    pub loss_before_rtx_fraction: f64,
+    pub latency_us: Percentiles,
+}
+
+impl TimelinePoint {
+    /// The interval of `dt_s` seconds between two readings of the same participants.
+    pub fn between(
+        t: std::time::Duration,
+        dt_s: f64,
+        prev: &[Interval],
+        now: &[Interval],
+    ) -> TimelinePoint {
+        let (mut packets, mut bytes, mut lost, mut repaired) = (0u64, 0u64, 0u64, 0u64);
+        let mut latency = Vec::new();
+        for (i, n) in now.iter().enumerate() {
+            let p = prev.get(i).cloned().unwrap_or_default();
+            packets += n.packets.saturating_sub(p.packets);
+            bytes += n.bytes.saturating_sub(p.bytes);
+            lost += n.lost.saturating_sub(p.lost);
+            repaired += n.repaired.saturating_sub(p.repaired);
+            latency.extend_from_slice(&n.latency_us);
+        }
+        let expected = packets + lost;
+        let dt = dt_s.max(1e-3);
+        TimelinePoint {
+            t_ms: t.as_millis() as u64,
+            packets_per_s: packets as f64 / dt,
+            kbps: bytes as f64 * 8.0 / 1000.0 / dt,
+            loss_fraction: fraction(lost, expected),
+            loss_before_rtx_fraction: fraction(lost + repaired, expected),
+            latency_us: Percentiles::of(&latency),
+        }
+    }
+}
+
+/// `part / whole`, 0 when there is no whole.
+pub fn fraction(part: u64, whole: u64) -> f64 {
+    if whole > 0 {
+        part as f64 / whole as f64
+    } else {
+        0.0
+    }
+}
+
+/// Joins and leaves beside the base meeting (`churn` scenario).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChurnReport {
+    pub rate_per_s: f64,
+    pub attempted: usize,
+    pub joined: usize,
+    /// Joined but never received an RTP packet during their stay.
+    pub no_media: usize,
+    pub left: usize,
+    /// `name: error` of the first failures (at most 20).
+    pub failures: Vec<String>,
+    pub failures_total: usize,
+    pub connected_ms: MsDist,
+    pub first_rtp_ms: MsDist,
+}
+
+/// One step of a `ramp`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RampStep {
+    pub step: usize,
+    pub participants: usize,
+    pub valid: bool,
+    pub loss_fraction: f64,
+    pub latency_p99_us: Option<u32>,
+    pub forwarded_packets_per_s: f64,
+    pub hub_cpu_cores: Option<f64>,
+    pub hub_cpu_us_per_packet: Option<f64>,
+    /// Why the step is not good; empty when it is.
+    pub failed: Vec<String>,
+}
+
+/// The steps of a `ramp` and the last one within the limits.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RampReport {
+    pub steps: Vec<RampStep>,
+    /// Index into `steps`; `None` when even the first step broke a limit.
+    pub last_good: Option<usize>,
+    pub last_good_participants: Option<usize>,
+    /// Why the ramp stopped.
+    pub stopped: String,
+}
+
 /// The whole run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
-    /// `meeting`.
+    /// `meeting`, `hearing`, `audio-only`, `churn` or `ramp`.
     pub scenario: String,
     pub config: serde_json::Value,
     /// False when the figures cannot be trusted; `invalid_reasons` says why.
@@ -170,6 +283,12 @@ pub struct Report {
     pub hub: Option<HubReport>,
     pub generator: GeneratorReport,
     pub participants: Vec<ParticipantReport>,
+    /// Once a second during the (last) window: rates, loss and latency percentiles.
+    pub timeline: Vec<TimelinePoint>,
+    /// The `churn` scenario's joins and leaves.
+    pub churn: Option<ChurnReport>,
+    /// The `ramp` scenario's steps.
+    pub ramp: Option<RampReport>,
     /// The once-a-second `/proc` series of the whole run.
     pub samples: Vec<Sample>,
 }
@@ -183,6 +302,9 @@ pub struct TrackWindow {
     pub bytes: u64,
     pub expected: u64,
     pub lost: u64,
+    pub repaired: u64,
+    /// The running estimate at the window's end.
+    pub jitter_us: f64,
     pub latency_us: Vec<u32>,
     pub packets_by_layer: BTreeMap<String, u64>,
 }
@@ -209,7 +331,13 @@ pub fn track_windows(start: Option<&ParticipantStats>, end: &ParticipantStats) -
                 bytes: e.bytes.saturating_sub(s.bytes),
                 expected: (e.packets + e.lost).saturating_sub(s.packets + s.lost),
                 lost: e.lost.saturating_sub(s.lost),
-                latency_us: e.latency_us.get(s.latency_us.len()..).unwrap_or(&[]).to_vec(),
+                repaired: e.repaired.saturating_sub(s.repaired),
+                jitter_us: e.jitter_us,
+                latency_us: e
+                    .latency_us
+                    .get(s.latency_us.len()..)
+                    .unwrap_or(&[])
+                    .to_vec(),
                 packets_by_layer: layers,
             }
         })

@@ -10,7 +10,13 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
 }
 
 fn ms(d: &MsDist) -> String {
-    format!("p50 {} / p95 {} / max {} ms (n={})", opt(d.p50), opt(d.p95), opt(d.max), d.count)
+    format!(
+        "p50 {} / p95 {} / max {} ms (n={})",
+        opt(d.p50),
+        opt(d.p95),
+        opt(d.max),
+        d.count
+    )
 }
 
 fn us(p: &Percentiles) -> String {
@@ -28,7 +34,13 @@ fn us(p: &Percentiles) -> String {
 fn aligned(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for row in rows {
@@ -37,7 +49,11 @@ fn aligned(rows: &[Vec<String>]) -> String {
             .enumerate()
             .map(|(c, s)| {
                 let pad = " ".repeat(width[c] - s.chars().count());
-                if c == 0 { format!("{s}{pad}") } else { format!("{pad}{s}") }
+                if c == 0 {
+                    format!("{s}{pad}")
+                } else {
+                    format!("{pad}{s}")
+                }
             })
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
@@ -51,38 +67,113 @@ impl Report {
         let m = &self.media;
         let mut kv: Vec<Vec<String>> = vec![
             vec!["scenario".into(), self.scenario.clone()],
-            vec!["valid".into(), if self.valid { "yes".into() } else { format!("NO: {}", self.invalid_reasons.join("; ")) }],
+            vec![
+                "valid".into(),
+                if self.valid {
+                    "yes".into()
+                } else {
+                    format!("NO: {}", self.invalid_reasons.join("; "))
+                },
+            ],
             vec!["window".into(), format!("{:.1} s", self.window_s)],
-            vec!["joined".into(), format!("{} / {}", self.join.joined, self.join.attempted)],
+            vec![
+                "joined".into(),
+                format!("{} / {}", self.join.joined, self.join.attempted),
+            ],
             vec!["join: ws open".into(), ms(&self.join.ws_open_ms)],
             vec!["join: joined".into(), ms(&self.join.joined_ms)],
             vec!["join: answer".into(), ms(&self.join.answer_ms)],
             vec!["join: ICE+DTLS".into(), ms(&self.join.connected_ms)],
             vec!["join: first RTP".into(), ms(&self.join.first_rtp_ms)],
-            vec!["join: first keyframe".into(), ms(&self.join.first_keyframe_ms)],
-            vec!["tracks received/expected".into(), format!("{} / {} (subscribed {})", m.tracks_received, m.tracks_expected, m.tracks_subscribed)],
-            vec!["forwarded packets".into(), format!("{} ({:.0}/s)", m.forwarded_packets, m.forwarded_packets_per_s)],
-            vec!["received bitrate".into(), format!("{:.0} kbit/s total, {:.0} per participant", m.received_kbps_total, m.received_kbps_per_participant)],
-            vec!["loss".into(), format!("{} of {} ({:.3}%)", m.lost_packets, m.expected_packets, m.loss_fraction * 100.0)],
+            vec![
+                "join: first keyframe".into(),
+                ms(&self.join.first_keyframe_ms),
+            ],
+            vec![
+                "tracks received/expected".into(),
+                format!(
+                    "{} / {} (subscribed {})",
+                    m.tracks_received, m.tracks_expected, m.tracks_subscribed
+                ),
+            ],
+            vec![
+                "forwarded packets".into(),
+                format!(
+                    "{} ({:.0}/s)",
+                    m.forwarded_packets, m.forwarded_packets_per_s
+                ),
+            ],
+            vec![
+                "received bitrate".into(),
+                format!(
+                    "{:.0} kbit/s total, {:.0} per participant",
+                    m.received_kbps_total, m.received_kbps_per_participant
+                ),
+            ],
+            vec![
+                "loss".into(),
+                format!(
+                    "{} of {} ({:.3}%)",
+                    m.lost_packets,
+                    m.expected_packets,
+                    m.loss_fraction * 100.0
+                ),
+            ],
             vec!["latency all".into(), us(&m.latency_us)],
             vec!["latency audio".into(), us(&m.audio_latency_us)],
             vec!["latency video".into(), us(&m.video_latency_us)],
         ];
         if let Some(h) = &self.hub {
-            kv.push(vec!["hub CPU".into(), format!("{:.2} s = {:.2} cores", h.cpu_s, h.cpu_cores)]);
-            kv.push(vec!["hub CPU per packet".into(), format!("{} µs", h.cpu_us_per_packet.map_or("-".into(), |v| format!("{v:.1}")))]);
-            kv.push(vec!["hub RSS idle/peak".into(), format!("{} / {} KiB", opt(h.rss_idle_kib), opt(h.rss_peak_kib))]);
-            kv.push(vec!["hub RSS per participant".into(), format!("{} KiB", h.rss_per_participant_kib.map_or("-".into(), |v| format!("{v:.0}")))]);
+            kv.push(vec![
+                "hub CPU".into(),
+                format!("{:.2} s = {:.2} cores", h.cpu_s, h.cpu_cores),
+            ]);
+            kv.push(vec![
+                "hub CPU per packet".into(),
+                format!(
+                    "{} µs",
+                    h.cpu_us_per_packet
+                        .map_or("-".into(), |v| format!("{v:.1}"))
+                ),
+            ]);
+            kv.push(vec![
+                "hub RSS idle/peak".into(),
+                format!("{} / {} KiB", opt(h.rss_idle_kib), opt(h.rss_peak_kib)),
+            ]);
+            kv.push(vec![
+                "hub RSS per participant".into(),
+                format!(
+                    "{} KiB",
+                    h.rss_per_participant_kib
+                        .map_or("-".into(), |v| format!("{v:.0}"))
+                ),
+            ]);
         }
         let g = &self.generator;
-        kv.push(vec!["generator CPU".into(), format!("{:.2} cores mean, {:.2} peak", g.cpu_cores, g.cpu_cores_peak)]);
+        kv.push(vec![
+            "generator CPU".into(),
+            format!(
+                "{:.2} cores mean, {:.2} peak",
+                g.cpu_cores, g.cpu_cores_peak
+            ),
+        ]);
         for w in &self.warnings {
             kv.push(vec!["warning".into(), w.clone()]);
         }
         let mut rows = vec![
-            ["participant", "role", "tracks", "packets", "kbit/s", "lost", "p50 µs", "p99 µs", "joined→RTP ms"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "participant",
+                "role",
+                "tracks",
+                "packets",
+                "kbit/s",
+                "lost",
+                "p50 µs",
+                "p99 µs",
+                "joined→RTP ms",
+            ]
+            .map(String::from)
+            .to_vec(),
         ];
         for p in &self.participants {
             rows.push(vec![
@@ -90,7 +181,10 @@ impl Report {
                 p.role.clone(),
                 format!("{}/{}", p.tracks_received, p.tracks_expected),
                 p.packets.to_string(),
-                format!("{:.0}", p.bytes as f64 * 8.0 / 1000.0 / self.window_s.max(1e-3)),
+                format!(
+                    "{:.0}",
+                    p.bytes as f64 * 8.0 / 1000.0 / self.window_s.max(1e-3)
+                ),
                 p.lost_packets.to_string(),
                 opt(p.latency_p50_us),
                 opt(p.latency_p99_us),

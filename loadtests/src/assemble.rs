@@ -1,51 +1,98 @@
-//! Turns what a `meeting` run collected into its [`Report`]: per-participant windows, the
-//! media totals, the hub's CPU per forwarded packet and RSS per participant, and the
-//! generator's own CPU with the validity rule.
+//! Turns what a run collected over one window into its [`Report`]: per-participant windows,
+//! the media totals (loss after and before retransmission, jitter, feedback), the hub's CPU
+//! per forwarded packet and RSS per participant, and the generator's own CPU with the
+//! validity rule. Every scenario goes through here.
 
 use std::collections::BTreeMap;
 
 use sfu::{ParticipantId, TrackKind};
 
-use crate::meeting::{Collected, MeetingConfig};
-use crate::procfs::clock_ticks_per_s;
+use crate::config::ScenarioConfig;
+use crate::procfs::{Sample, clock_ticks_per_s};
 use crate::report::{
     GeneratorReport, HubReport, JoinReport, MediaReport, MsDist, ParticipantReport, Percentiles,
-    Report, TrackWindow, cpu_seconds, invalid_reasons, peak_cores, track_windows,
+    Report, TrackWindow, cpu_seconds, fraction, invalid_reasons, peak_cores, track_windows,
     tracks_received,
 };
-use crate::stats::ParticipantStats;
+use crate::run::{Member, Run, Window, kinds};
+use crate::stats::{Feedback, ParticipantStats};
 
-/// Builds the report of one run.
-pub(crate) fn assemble(cfg: &MeetingConfig, c: Collected) -> Report {
+/// What one window of a run collected.
+pub(crate) struct Collected {
+    pub members: Vec<Member>,
+    /// Parallel to `members`: the error of a failed join, or the id of the seat.
+    pub ids: Vec<Result<ParticipantId, String>>,
+    pub window: Window,
+    pub idle: Sample,
+    pub samples: Vec<Sample>,
+    pub warmup_complete: bool,
+}
+
+impl Collected {
+    /// Takes the window out of `run` as it stands; `samples` is the `/proc` series so far.
+    pub fn of(run: &Run<'_>, window: Window, samples: Vec<Sample>) -> Collected {
+        Collected {
+            members: run.joined.iter().map(|j| j.member.clone()).collect(),
+            ids: run
+                .joined
+                .iter()
+                .map(|j| match &j.result {
+                    Ok(p) => Ok(p.id().clone()),
+                    Err(e) => Err(format!("{e:#}")),
+                })
+                .collect(),
+            window,
+            idle: run.idle,
+            samples,
+            warmup_complete: run.warmup_complete,
+        }
+    }
+}
+
+/// Builds the report of one window.
+pub(crate) fn assemble(cfg: &ScenarioConfig, c: Collected) -> Report {
     let ticks = clock_ticks_per_s();
-    let window_s = c.window_s.max(1e-3);
+    let window_s = c.window.window_s.max(1e-3);
+    let per_publisher = kinds(cfg).len() as u64;
     let mut participants = Vec::new();
     let mut all_windows: Vec<TrackWindow> = Vec::new();
+    let mut feedback = Feedback::default();
     for (i, m) in c.members.iter().enumerate() {
         let me = c.ids[i].as_ref().ok();
         let expected = publishers_of(&c, &m.room, me);
-        let (windows, report) = match (&c.end[i], me) {
+        let (windows, report) = match (&c.window.end[i], me) {
             (Some(end), Some(_)) => {
-                let w = track_windows(c.start[i].as_ref(), end);
-                let r = participant(m, me.cloned(), end, &w, &expected);
+                let start = c.window.start[i].as_ref();
+                let w = track_windows(start, end);
+                let r = participant(me.cloned(), start, end, &w, &expected);
                 (w, r)
             }
             _ => (Vec::new(), ParticipantReport::default()),
         };
+        feedback.add(&report.feedback);
         participants.push(ParticipantReport {
             name: m.name.clone(),
             room: m.room.clone(),
-            role: if m.publisher { "publisher" } else { "subscriber" }.into(),
-            tracks_expected: 2 * expected.len() as u64,
+            role: if m.publisher {
+                "publisher"
+            } else {
+                "subscriber"
+            }
+            .into(),
+            tracks_expected: per_publisher * expected.len() as u64,
+            tile: m.tile,
             ..report
         });
         all_windows.extend(windows);
     }
     let join = join_report(&c);
-    let media = media_report(&all_windows, &participants, window_s);
-    let hub = cfg.hub_pid.map(|pid| hub_report(pid, &c, &join, &media, ticks));
-    let gen_cpu = cpu_seconds(c.window.0.gen_cpu_ticks, c.window.1.gen_cpu_ticks, ticks)
-        .unwrap_or(0.0);
+    let mut media = media_report(&all_windows, &participants, window_s);
+    media.feedback = feedback;
+    let hub = cfg
+        .hub_pid
+        .map(|pid| hub_report(pid, &c, &join, &media, ticks));
+    let (a, b) = &c.window.edges;
+    let gen_cpu = cpu_seconds(a.gen_cpu_ticks, b.gen_cpu_ticks, ticks).unwrap_or(0.0);
     let generator = GeneratorReport {
         cpu_s: gen_cpu,
         cpu_cores: gen_cpu / window_s,
@@ -54,18 +101,21 @@ pub(crate) fn assemble(cfg: &MeetingConfig, c: Collected) -> Report {
     let invalid = invalid_reasons(&generator, &join);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     Report {
-        scenario: "meeting".into(),
+        scenario: cfg.scenario.name().into(),
         config: serde_json::to_value(cfg).unwrap_or_default(),
         valid: invalid.is_empty(),
         invalid_reasons: invalid,
         warnings: warnings(&c, &media, hub.as_ref(), &generator, cores),
         cores,
-        window_s: c.window_s,
+        window_s: c.window.window_s,
         join,
         media,
         hub,
         generator,
         participants,
+        timeline: c.window.timeline,
+        churn: None,
+        ramp: None,
         samples: c.samples,
     }
 }
@@ -81,16 +131,23 @@ fn publishers_of(c: &Collected, room: &str, me: Option<&ParticipantId>) -> Vec<P
 }
 
 fn participant(
-    m: &crate::meeting::Member,
     id: Option<ParticipantId>,
+    start: Option<&ParticipantStats>,
     end: &ParticipantStats,
     w: &[TrackWindow],
     expected: &[ParticipantId],
 ) -> ParticipantReport {
-    let lat: Vec<u32> = w.iter().flat_map(|t| t.latency_us.iter().copied()).collect();
+    let lat: Vec<u32> = w
+        .iter()
+        .flat_map(|t| t.latency_us.iter().copied())
+        .collect();
     let lat = Percentiles::of(&lat);
+    let lost: u64 = w.iter().map(|t| t.lost).sum();
+    let feedback = match start {
+        Some(s) => end.feedback.since(&s.feedback),
+        None => end.feedback,
+    };
     ParticipantReport {
-        name: m.name.clone(),
         id,
         connected_ms: end.connected_ms,
         first_rtp_ms: end.phases.first_rtp_ms,
@@ -99,7 +156,10 @@ fn participant(
         packets: w.iter().map(|t| t.packets).sum(),
         bytes: w.iter().map(|t| t.bytes).sum(),
         expected_packets: w.iter().map(|t| t.expected).sum(),
-        lost_packets: w.iter().map(|t| t.lost).sum(),
+        lost_packets: lost,
+        lost_before_rtx_packets: lost + w.iter().map(|t| t.repaired).sum::<u64>(),
+        jitter_us_max: w.iter().map(|t| t.jitter_us).fold(0.0, f64::max),
+        feedback,
         latency_p50_us: lat.p50,
         latency_p99_us: lat.p99,
         hub_errors: end.hub_errors.clone(),
@@ -108,7 +168,7 @@ fn participant(
 }
 
 fn join_report(c: &Collected) -> JoinReport {
-    let ends: Vec<&ParticipantStats> = c.end.iter().flatten().collect();
+    let ends: Vec<&ParticipantStats> = c.window.end.iter().flatten().collect();
     let dist = |f: fn(&ParticipantStats) -> Option<u64>| MsDist::of(ends.iter().map(|s| f(s)));
     JoinReport {
         attempted: c.members.len(),
@@ -145,8 +205,14 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
     let bytes: u64 = w.iter().map(|t| t.bytes).sum();
     let expected: u64 = w.iter().map(|t| t.expected).sum();
     let lost: u64 = w.iter().map(|t| t.lost).sum();
+    let repaired: u64 = w.iter().map(|t| t.repaired).sum();
     let kbps = bytes as f64 * 8.0 / 1000.0 / window_s;
     let joined = parts.iter().filter(|p| p.id.is_some()).count().max(1);
+    let flowing: Vec<f64> = w
+        .iter()
+        .filter(|t| t.packets > 0)
+        .map(|t| t.jitter_us)
+        .collect();
     MediaReport {
         forwarded_packets: packets,
         forwarded_bytes: bytes,
@@ -155,7 +221,13 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
         received_kbps_per_participant: kbps / joined as f64,
         expected_packets: expected,
         lost_packets: lost,
-        loss_fraction: if expected > 0 { lost as f64 / expected as f64 } else { 0.0 },
+        loss_fraction: fraction(lost, expected),
+        lost_before_rtx_packets: lost + repaired,
+        repaired_packets: repaired,
+        loss_before_rtx_fraction: fraction(lost + repaired, expected),
+        jitter_us_mean: flowing.iter().sum::<f64>() / flowing.len().max(1) as f64,
+        jitter_us_max: flowing.iter().copied().fold(0.0, f64::max),
+        feedback: Feedback::default(),
         latency_us: Percentiles::of(&lat(None)),
         audio_latency_us: Percentiles::of(&lat(Some(TrackKind::Audio))),
         video_latency_us: Percentiles::of(&lat(Some(TrackKind::Video))),
@@ -166,8 +238,14 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
     }
 }
 
-fn hub_report(pid: u32, c: &Collected, join: &JoinReport, media: &MediaReport, ticks: u64) -> HubReport {
-    let (a, b) = &c.window;
+fn hub_report(
+    pid: u32,
+    c: &Collected,
+    join: &JoinReport,
+    media: &MediaReport,
+    ticks: u64,
+) -> HubReport {
+    let (a, b) = &c.window.edges;
     let cpu_s = cpu_seconds(a.hub_cpu_ticks, b.hub_cpu_ticks, ticks).unwrap_or(0.0);
     let in_window = c
         .samples
@@ -184,7 +262,7 @@ fn hub_report(pid: u32, c: &Collected, join: &JoinReport, media: &MediaReport, t
     HubReport {
         pid,
         cpu_s,
-        cpu_cores: cpu_s / c.window_s.max(1e-3),
+        cpu_cores: cpu_s / c.window.window_s.max(1e-3),
         cpu_us_per_packet: (media.forwarded_packets > 0)
             .then(|| cpu_s * 1e6 / media.forwarded_packets as f64),
         rss_idle_kib: rss_idle,
@@ -202,7 +280,9 @@ fn warnings(
 ) -> Vec<String> {
     let mut out = Vec::new();
     if !c.warmup_complete {
-        out.push("warm-up timed out: some expected tracks had not started when the window began".into());
+        out.push(
+            "warm-up timed out: some expected tracks had not started when the window began".into(),
+        );
     }
     if media.tracks_received < media.tracks_expected {
         out.push(format!(
@@ -211,13 +291,13 @@ fn warnings(
             media.tracks_expected
         ));
     }
-    if let Some(h) = hub {
-        if h.cpu_cores + generator.cpu_cores > 0.9 * cores as f64 {
-            out.push(format!(
-                "hub ({:.2}) and generator ({:.2}) together used over 90% of the {cores} cores: figures include contention",
-                h.cpu_cores, generator.cpu_cores
-            ));
-        }
+    if let Some(h) = hub
+        && h.cpu_cores + generator.cpu_cores > 0.9 * cores as f64
+    {
+        out.push(format!(
+            "hub ({:.2}) and generator ({:.2}) together used over 90% of the {cores} cores: figures include contention",
+            h.cpu_cores, generator.cpu_cores
+        ));
     }
     out
 }
