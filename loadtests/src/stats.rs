@@ -1,7 +1,7 @@
 //! What a participant measured: per received track counters, latency samples and loss, and
 //! per published stream counters. Plain data, serialisable into the load report.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -32,6 +32,8 @@ pub struct TrackRecvStats {
     /// Packets that arrived only after we NACKed them: missing on first transmission and
     /// repaired by a retransmission. Loss before repair = `lost` + `repaired`.
     pub repaired: u64,
+    /// Packets whose sequence number had already arrived (not counted anywhere else).
+    pub duplicates: u64,
     /// RFC 3550 interarrival jitter in microseconds: J += (|D| − J) / 16, with D the change
     /// of one-way transit between consecutive first transmissions, from the probes' send
     /// times (packets of one frame share an RTP timestamp but not a send time).
@@ -64,7 +66,12 @@ pub struct Arrival {
 
 impl TrackRecvStats {
     /// Accounts one received packet; returns its latency sample, if it carried a probe.
+    /// A duplicate sequence number only counts in `duplicates`.
     pub fn record(&mut self, a: Arrival) -> Option<u32> {
+        if !self.seq.entry(a.ssrc).or_default().push(a.seq) {
+            self.duplicates += 1;
+            return None;
+        }
         self.packets += 1;
         self.bytes += a.payload_len as u64;
         self.first_packet_ms.get_or_insert(a.since_join_ms);
@@ -72,7 +79,6 @@ impl TrackRecvStats {
             self.keyframes += 1;
         }
         self.repaired += u64::from(a.repaired);
-        self.seq.entry(a.ssrc).or_default().push(a.seq);
         self.lost = self.seq.values().map(SeqTracker::lost).sum();
         let probe = a.parsed.probe?;
         let transit = a.now_us as i64 - probe.sent_us as i64;
@@ -119,24 +125,39 @@ struct SeqTracker {
     first: Option<i64>,
     max_ext: i64,
     received: i64,
+    /// Extended numbers received within [`DUPLICATE_WINDOW`] of the highest, to tell a
+    /// duplicate (e.g. a retransmission of what had arrived after all) from a first arrival.
+    seen: BTreeSet<i64>,
 }
 
+/// How far back duplicates are recognised, in sequence numbers.
+const DUPLICATE_WINDOW: i64 = 4096;
+
 impl SeqTracker {
-    fn push(&mut self, seq: u16) {
+    /// Accounts `seq`; false when it is a duplicate (then nothing is counted).
+    fn push(&mut self, seq: u16) -> bool {
         let seq = i64::from(seq);
-        if self.first.is_none() {
+        let ext = if self.first.is_none() {
             self.first = Some(seq);
             self.max_ext = seq;
+            seq
         } else {
             // Unwrap around the max seen: the extended value closest to it.
             let base = self.max_ext - (self.max_ext & 0xffff);
-            let ext = [base + seq - 0x1_0000, base + seq, base + seq + 0x1_0000]
+            [base + seq - 0x1_0000, base + seq, base + seq + 0x1_0000]
                 .into_iter()
                 .min_by_key(|c| (c - self.max_ext).abs())
-                .unwrap_or(seq);
-            self.max_ext = self.max_ext.max(ext);
+                .unwrap_or(seq)
+        };
+        if !self.seen.insert(ext) {
+            return false;
+        }
+        self.max_ext = self.max_ext.max(ext);
+        if self.seen.len() as i64 > DUPLICATE_WINDOW {
+            self.seen = self.seen.split_off(&(self.max_ext - DUPLICATE_WINDOW));
         }
         self.received += 1;
+        true
     }
 
     fn lost(&self) -> u64 {
@@ -374,8 +395,11 @@ mod tests {
         // The same number on another SSRC is not the one we asked for.
         s.note_nacked(6, [21]);
         s.record("t", arrival(5, 21, Layer::Q, 0, 0));
+        // A retransmission of something that had arrived after all is a duplicate only.
+        s.note_nacked(5, [13]);
+        s.record("t", arrival(5, 13, Layer::Q, 0, 0));
         let t = &s.received["t"];
-        assert_eq!((t.lost, t.repaired), (1, 2));
+        assert_eq!((t.lost, t.repaired, t.duplicates), (1, 2, 1));
         let interval = s.take_interval();
         assert_eq!(
             (interval.packets, interval.lost, interval.repaired),
