@@ -7,7 +7,8 @@
 //! packets, bytes, keyframes, loss and one-way latency from probes embedded in the payloads.
 //!
 //! Layout:
-//! - [`participant`]: join, negotiate (the client always offers, one offer at a time), leave.
+//! - [`participant`]: join and leave; `negotiate`: its signaling loop (the client always
+//!   offers, one offer at a time) and `video_size`.
 //! - [`signal`]: development join tokens over HTTP and the JSON protocol over a websocket.
 //! - `peer`: the webrtc-rs peer connection (codecs, interceptors, loopback-only socket).
 //! - `publish`: send-only transceivers and the tasks that pace synthetic packets.
@@ -29,6 +30,7 @@ mod churn;
 pub mod config;
 pub mod html;
 pub mod impair;
+mod negotiate;
 pub mod participant;
 mod peer;
 pub mod procfs;
