@@ -72,15 +72,15 @@ async fn visit(cfg: ScenarioConfig, m: Member, stay: Duration) -> Visit {
             };
         }
     };
-    wait_until(stay, || p.stats().phases.first_rtp_ms.is_some()).await;
+    wait_until(stay, || p.with_stats(|s| s.phases.first_rtp_ms.is_some())).await;
     tokio::time::sleep_until(arrived + stay).await;
-    let stats = p.stats();
+    let (connected_ms, first_rtp_ms) = p.with_stats(|s| (s.connected_ms, s.phases.first_rtp_ms));
     let left = p.leave().await.is_ok();
     Visit {
         name: m.name,
         error: None,
-        connected_ms: stats.connected_ms,
-        first_rtp_ms: stats.phases.first_rtp_ms,
+        connected_ms,
+        first_rtp_ms,
         left,
     }
 }

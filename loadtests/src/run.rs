@@ -145,20 +145,19 @@ pub(crate) fn kinds(cfg: &ScenarioConfig) -> &'static [TrackKind] {
 fn all_flowing(joined: &[Joined], kinds: &[TrackKind]) -> bool {
     joined.iter().all(|j| {
         let Ok(p) = &j.result else { return true };
-        let stats = p.stats();
         let publishers = joined
             .iter()
             .filter(|o| o.member.publisher && o.member.room == j.member.room)
             .filter_map(|o| o.result.as_ref().ok().map(|p| p.id().clone()))
             .filter(|id| id != p.id());
-        publishers
-            .collect::<Vec<ParticipantId>>()
-            .iter()
-            .all(|from| {
+        let publishers: Vec<ParticipantId> = publishers.collect();
+        p.with_stats(|stats| {
+            publishers.iter().all(|from| {
                 kinds
                     .iter()
                     .all(|k| stats.from_publisher(from, *k).iter().any(|t| t.packets > 0))
             })
+        })
     })
 }
 
@@ -212,7 +211,7 @@ impl<'a> Run<'a> {
             new.iter().all(|j| {
                 j.result
                     .as_ref()
-                    .map_or(true, |p| p.stats().phases.answer_ms.is_some())
+                    .map_or(true, |p| p.with_stats(|s| s.phases.answer_ms.is_some()))
             })
         })
         .await;

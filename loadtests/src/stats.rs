@@ -153,7 +153,8 @@ impl SeqTracker {
             return false;
         }
         self.max_ext = self.max_ext.max(ext);
-        if self.seen.len() as i64 > DUPLICATE_WINDOW {
+        // Pruned in halves so the cost per packet stays constant.
+        if self.seen.len() as i64 > 2 * DUPLICATE_WINDOW {
             self.seen = self.seen.split_off(&(self.max_ext - DUPLICATE_WINDOW));
         }
         self.received += 1;
