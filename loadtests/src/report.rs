@@ -400,3 +400,35 @@ pub fn invalid_reasons(generator: &GeneratorReport, join: &JoinReport) -> Vec<St
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_point_is_the_difference_of_two_readings() {
+        let at = |packets, bytes, lost, repaired, lat: &[u32]| Interval {
+            packets,
+            bytes,
+            lost,
+            repaired,
+            latency_us: lat.to_vec(),
+        };
+        let prev = [at(100, 10_000, 1, 0, &[]), at(50, 5_000, 0, 0, &[])];
+        let now = [
+            at(190, 19_000, 3, 4, &[1_000, 3_000]),
+            at(100, 10_000, 0, 0, &[2_000]),
+        ];
+        let p = TimelinePoint::between(std::time::Duration::from_secs(7), 0.5, &prev, &now);
+        assert_eq!(p.t_ms, 7_000);
+        // 140 packets and 14,000 bytes in half a second.
+        assert_eq!((p.packets_per_s, p.kbps), (280.0, 224.0));
+        // 2 lost and 4 repaired of 142 expected.
+        assert!((p.loss_fraction - 2.0 / 142.0).abs() < 1e-12);
+        assert!((p.loss_before_rtx_fraction - 6.0 / 142.0).abs() < 1e-12);
+        assert_eq!((p.latency_us.samples, p.latency_us.p50), (3, Some(2_000)));
+        // A participant that was not there before counts from zero.
+        let p = TimelinePoint::between(std::time::Duration::ZERO, 1.0, &[], &now[..1]);
+        assert_eq!(p.packets_per_s, 190.0);
+    }
+}
