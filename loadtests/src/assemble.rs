@@ -11,8 +11,8 @@ use crate::config::ScenarioConfig;
 use crate::procfs::{Sample, clock_ticks_per_s};
 use crate::report::{
     GeneratorReport, HubReport, JoinReport, MediaReport, MsDist, ParticipantReport, Percentiles,
-    Report, TrackWindow, cpu_seconds, fraction, invalid_reasons, peak_cores, track_windows,
-    tracks_received,
+    Report, TIMER_LAG_WARN_MS, TrackWindow, cpu_seconds, fraction, invalid_reasons, peak_cores,
+    track_windows, tracks_received,
 };
 use crate::run::{Member, Run, Window, kinds};
 use crate::stats::{Feedback, ParticipantStats};
@@ -97,6 +97,8 @@ pub(crate) fn assemble(cfg: &ScenarioConfig, c: Collected) -> Report {
         cpu_s: gen_cpu,
         cpu_cores: gen_cpu / window_s,
         cpu_cores_peak: peak_cores(&c.samples, ticks),
+        timer_lag_ms_max: c.window.timer_lag_ms_max,
+        load_avg_1m: crate::procfs::load_avg_1m(),
     };
     let invalid = invalid_reasons(&generator, &join);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -289,6 +291,13 @@ fn warnings(
             "{} of {} expected tracks delivered nothing during the window",
             media.tracks_expected - media.tracks_received,
             media.tracks_expected
+        ));
+    }
+    if generator.timer_lag_ms_max > TIMER_LAG_WARN_MS {
+        out.push(format!(
+            "the generator's timer fired up to {:.0} ms late (load average {}): it waited for a CPU, so latency, jitter and loss include its own delay",
+            generator.timer_lag_ms_max,
+            generator.load_avg_1m.map_or("-".into(), |l| format!("{l:.1}"))
         ));
     }
     if let Some(h) = hub

@@ -139,7 +139,18 @@ pub struct GeneratorReport {
     pub cpu_cores: f64,
     /// Highest one-second CPU use in cores between consecutive samples.
     pub cpu_cores_peak: f64,
+    /// Longest lateness of the generator's once-a-second timer in the window (ms): time its
+    /// runtime waited for a CPU that other processes held.
+    pub timer_lag_ms_max: f64,
+    /// The machine's 1-minute load average at the window's end (`/proc/loadavg`).
+    pub load_avg_1m: Option<f64>,
 }
+
+/// A timer this late means the generator was starved: latency and loss include its waiting
+/// (a warning).
+pub const TIMER_LAG_WARN_MS: f64 = 20.0;
+/// This late, the run is invalid: the generator, not the hub, is what was measured.
+pub const TIMER_LAG_INVALID_MS: f64 = 50.0;
 
 /// One participant's view of the window.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -382,13 +393,20 @@ pub fn peak_cores(samples: &[Sample], ticks_per_s: u64) -> f64 {
 }
 
 /// The validity rule: the generator's mean CPU over the window must stay at or under
-/// [`GENERATOR_CORE_LIMIT`] cores, and everyone must have joined.
+/// [`GENERATOR_CORE_LIMIT`] cores, its timer must not fire more than
+/// [`TIMER_LAG_INVALID_MS`] late, and everyone must have joined.
 pub fn invalid_reasons(generator: &GeneratorReport, join: &JoinReport) -> Vec<String> {
     let mut out = Vec::new();
     if generator.cpu_cores > GENERATOR_CORE_LIMIT {
         out.push(format!(
             "load generator used {:.2} cores on average over the window (limit {GENERATOR_CORE_LIMIT})",
             generator.cpu_cores
+        ));
+    }
+    if generator.timer_lag_ms_max > TIMER_LAG_INVALID_MS {
+        out.push(format!(
+            "load generator starved: its timer fired {:.0} ms late (limit {TIMER_LAG_INVALID_MS} ms)",
+            generator.timer_lag_ms_max
         ));
     }
     if join.joined < join.attempted {
@@ -430,5 +448,32 @@ mod tests {
         // A participant that was not there before counts from zero.
         let p = TimelinePoint::between(std::time::Duration::ZERO, 1.0, &[], &now[..1]);
         assert_eq!(p.packets_per_s, 190.0);
+    }
+
+    #[test]
+    fn a_busy_or_starved_generator_invalidates_the_run() {
+        let join = JoinReport {
+            attempted: 2,
+            joined: 2,
+            ..Default::default()
+        };
+        let fine = GeneratorReport {
+            cpu_cores: 0.5,
+            timer_lag_ms_max: 10.0,
+            ..Default::default()
+        };
+        assert!(invalid_reasons(&fine, &join).is_empty());
+        let busy = GeneratorReport {
+            cpu_cores: 0.95,
+            ..fine.clone()
+        };
+        assert!(invalid_reasons(&busy, &join)[0].contains("0.95 cores"));
+        let starved = GeneratorReport {
+            timer_lag_ms_max: 120.0,
+            ..fine.clone()
+        };
+        assert!(invalid_reasons(&starved, &join)[0].contains("120 ms late"));
+        let short = JoinReport { joined: 1, ..join };
+        assert!(invalid_reasons(&fine, &short)[0].contains("1 of 2"));
     }
 }

@@ -168,6 +168,9 @@ pub(crate) struct Window {
     pub edges: (Sample, Sample),
     pub window_s: f64,
     pub timeline: Vec<TimelinePoint>,
+    /// Longest a once-a-second timer of the generator fired late: how long its runtime
+    /// waited for a CPU, which its own CPU time does not show.
+    pub timer_lag_ms_max: f64,
 }
 
 /// A scenario in progress: who joined, and the `/proc` sampler.
@@ -249,10 +252,14 @@ impl<'a> Run<'a> {
         let start = self.snapshot();
         let started = Instant::now();
         let mut timeline = Vec::new();
+        let mut timer_lag_ms_max: f64 = 0.0;
         while started.elapsed() < duration {
             let left = duration.saturating_sub(started.elapsed());
             let tick = Instant::now();
-            tokio::time::sleep(left.min(Duration::from_secs(1))).await;
+            let nap = left.min(Duration::from_secs(1));
+            tokio::time::sleep(nap).await;
+            let lag = tick.elapsed().saturating_sub(nap).as_secs_f64() * 1000.0;
+            timer_lag_ms_max = timer_lag_ms_max.max(lag);
             let now = self.intervals();
             let dt = tick.elapsed().as_secs_f64();
             let point = TimelinePoint::between(self.t0.elapsed(), dt, &prev, &now);
@@ -270,6 +277,7 @@ impl<'a> Run<'a> {
             edges: (a, b),
             window_s,
             timeline,
+            timer_lag_ms_max,
         }
     }
 

@@ -232,8 +232,11 @@ impl Report {
         kv.push(vec![
             "generator CPU".into(),
             format!(
-                "{:.2} cores mean, {:.2} peak",
-                g.cpu_cores, g.cpu_cores_peak
+                "{:.2} cores mean, {:.2} peak; timer late by up to {:.0} ms; load average {}",
+                g.cpu_cores,
+                g.cpu_cores_peak,
+                g.timer_lag_ms_max,
+                opt(g.load_avg_1m)
             ),
         ]);
         self.extra_rows(&mut kv);
