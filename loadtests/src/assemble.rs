@@ -3,16 +3,14 @@
 //! per forwarded packet and RSS per participant, and the generator's own CPU with the
 //! validity rule. Every scenario goes through here.
 
-use std::collections::BTreeMap;
-
 use sfu::{ParticipantId, TrackKind};
 
 use crate::config::ScenarioConfig;
 use crate::procfs::{Sample, clock_ticks_per_s};
 use crate::report::{
     GeneratorReport, HubReport, JoinReport, MediaReport, MsDist, ParticipantReport, Percentiles,
-    Report, TIMER_LAG_WARN_MS, TrackWindow, cpu_seconds, fraction, invalid_reasons, peak_cores,
-    track_windows, tracks_received,
+    Report, TIMER_LAG_WARN_MS, TrackWindow, cpu_seconds, fraction, invalid_reasons, layers_of,
+    peak_cores, track_windows, tracks_received,
 };
 use crate::run::{Member, Run, Window, kinds};
 use crate::stats::{Feedback, ParticipantStats};
@@ -161,6 +159,7 @@ fn participant(
         lost_packets: lost,
         lost_before_rtx_packets: lost + w.iter().map(|t| t.repaired).sum::<u64>(),
         jitter_us_max: w.iter().map(|t| t.jitter_us).fold(0.0, f64::max),
+        packets_by_layer: layers_of(w),
         feedback,
         latency_p50_us: lat.p50,
         latency_p99_us: lat.p99,
@@ -197,12 +196,6 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
             .flat_map(|t| t.latency_us.iter().copied())
             .collect()
     };
-    let mut layers: BTreeMap<String, u64> = BTreeMap::new();
-    for t in w {
-        for (l, n) in &t.packets_by_layer {
-            *layers.entry(l.clone()).or_default() += n;
-        }
-    }
     let packets: u64 = w.iter().map(|t| t.packets).sum();
     let bytes: u64 = w.iter().map(|t| t.bytes).sum();
     let expected: u64 = w.iter().map(|t| t.expected).sum();
@@ -233,7 +226,7 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
         latency_us: Percentiles::of(&lat(None)),
         audio_latency_us: Percentiles::of(&lat(Some(TrackKind::Audio))),
         video_latency_us: Percentiles::of(&lat(Some(TrackKind::Video))),
-        packets_by_layer: layers,
+        packets_by_layer: layers_of(w),
         tracks_expected: parts.iter().map(|p| p.tracks_expected).sum(),
         tracks_received: parts.iter().map(|p| p.tracks_received).sum(),
         tracks_subscribed: parts.iter().map(|p| p.tracks_subscribed).sum(),

@@ -175,6 +175,8 @@ pub struct ParticipantReport {
     pub feedback: Feedback,
     /// The tile size it asked for (`video_size`), when any.
     pub tile: Option<(u32, u32)>,
+    /// What it received per layer (`audio`, `q`, `h`, `f`): shows the tile size at work.
+    pub packets_by_layer: BTreeMap<String, u64>,
     pub latency_p50_us: Option<u32>,
     pub latency_p99_us: Option<u32>,
     pub hub_errors: Vec<String>,
@@ -353,6 +355,17 @@ pub fn track_windows(start: Option<&ParticipantStats>, end: &ParticipantStats) -
             }
         })
         .collect()
+}
+
+/// Packets per layer summed over `windows`.
+pub fn layers_of(windows: &[TrackWindow]) -> BTreeMap<String, u64> {
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    for t in windows {
+        for (l, n) in &t.packets_by_layer {
+            *out.entry(l.clone()).or_default() += n;
+        }
+    }
+    out
 }
 
 /// Distinct (publisher, kind) pairs among `expected` publishers that delivered packets.
