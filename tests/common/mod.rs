@@ -2,6 +2,8 @@
 //! out where it listens from the one `govhub ready:` line it prints.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
