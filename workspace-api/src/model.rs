@@ -230,7 +230,7 @@ pub struct EmployeePatch {
 }
 
 /// Tells a present `null` (`Some(None)`) from an absent field (`None`, via `default`).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use account::{
-    Account, IssuedToken, LoginRequest, NewAccount, NewSession, NewToken, RoleName, TokenInfo,
+    Account, AccountPatch, IssuedToken, LoginRequest, NewAccount, NewSession, NewToken,
+    PasswordChange, PasswordReset, RoleName, TokenInfo,
 };
 pub use password::{PasswordHasher, PasswordStrength};
 
@@ -75,6 +76,9 @@ pub enum Scope {
     DirectoryRead,
     #[serde(rename = "directory:write")]
     DirectoryWrite,
+    /// Reading accounts (`GET /accounts`), within the role's reach.
+    #[serde(rename = "accounts:read")]
+    AccountsRead,
     #[serde(rename = "accounts:write")]
     AccountsWrite,
     #[serde(rename = "audit:read")]
@@ -88,9 +92,10 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::DirectoryRead,
         Scope::DirectoryWrite,
+        Scope::AccountsRead,
         Scope::AccountsWrite,
         Scope::AuditRead,
         Scope::WorkspaceRead,
@@ -101,6 +106,7 @@ impl Scope {
         match self {
             Scope::DirectoryRead => "directory:read",
             Scope::DirectoryWrite => "directory:write",
+            Scope::AccountsRead => "accounts:read",
             Scope::AccountsWrite => "accounts:write",
             Scope::AuditRead => "audit:read",
             Scope::WorkspaceRead => "workspace:read",

@@ -1,4 +1,5 @@
-//! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
+//! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens and the audit log,
+//! `accounts.rs` account administration and password changes,
 //! `agencies.rs` agencies and unit trees, `employees.rs` the directory. Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
@@ -7,6 +8,7 @@
 //! Every route but `POST /auth/login`, `POST /auth/logout` and the OpenAPI document needs a
 //! signed-in actor: the directory holds phone numbers and is not public.
 
+mod accounts;
 mod agencies;
 mod auth;
 mod employees;
@@ -37,6 +39,7 @@ pub struct AppState {
 fn documented() -> (Router<AppState>, OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(openapi::base())
         .merge(auth::routes())
+        .merge(accounts::routes())
         .merge(agencies::routes())
         .merge(employees::routes())
         .split_for_parts();

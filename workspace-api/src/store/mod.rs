@@ -2,7 +2,8 @@
 //! migrations of each backend, write transactions and the append-only audit log.
 //!
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
-//! (accounts, sign-in, sessions, API tokens), `agencies.rs`
+//! (accounts, sign-in, sessions, API tokens), `account_admin.rs` (listing, changing and
+//! disabling accounts, passwords), `agencies.rs`
 //! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
 //! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
 //!
@@ -11,6 +12,7 @@
 //! start, collation) are behind [`Backend`] methods. SQL text marked `AssertSqlSafe` is built
 //! only from constants and `$n` placeholders; every value is bound, never formatted in.
 
+mod account_admin;
 mod accounts;
 mod agencies;
 mod employees;
@@ -30,6 +32,7 @@ use crate::auth::{PasswordHasher, PasswordStrength};
 use crate::extract::Actor;
 use crate::model::{AgencyId, AuditEntry};
 
+pub use account_admin::{AccountFilter, AccountUpdate};
 pub(crate) use accounts::role_of;
 pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 #[allow(unused_imports)]
@@ -145,6 +148,12 @@ pub enum StoreError {
     LoginThrottled(u64),
     #[error("credential rejected: {0:?}")]
     Credential(CredentialProblem),
+    /// The change would leave no enabled system administrator.
+    #[error("the last system administrator cannot be demoted or disabled")]
+    LastSystemAdmin,
+    /// The current password given to change one's own password is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
     /// A value the caller should have validated (library callers such as the bootstrap).
     #[error("invalid {0}")]
     InvalidInput(&'static str),
