@@ -6,13 +6,15 @@
 //! [`Actor::require`] and friends so every handler states its need in one line.
 //!
 //! Layout: this file holds the types, the secret format and the rules; `password.rs` the
-//! argon2id hashing. Queries are in `store/accounts.rs`, handlers in `routes/auth.rs`.
+//! argon2id hashing, [`oidc`] sign-in through agency identity providers. Queries are in
+//! `store/accounts.rs`, handlers in `routes/auth.rs` and `routes/accounts.rs`.
 //!
 //! Secrets: session ids and API tokens are 32 random bytes (base64url); the database keeps
 //! only their SHA-256, so a copy of the database cannot be replayed as credentials. A
 //! SHA-256 of a 256-bit random value needs no salt or slow hash, unlike a password.
 
 mod account;
+pub mod oidc;
 mod password;
 
 use axum::http::StatusCode;

@@ -38,7 +38,11 @@ pub struct AuthSettings {
     pub secure_cookies: bool,
 }
 
-fn cookie(settings: &AuthSettings, value: &str, max_age_secs: i64) -> HeaderValue {
+pub(super) fn session_cookie(
+    settings: &AuthSettings,
+    value: &str,
+    max_age_secs: i64,
+) -> HeaderValue {
     let secure = if settings.secure_cookies {
         "; Secure"
     } else {
@@ -80,7 +84,7 @@ pub async fn login(
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
-        cookie(&st.auth, &session.secret, ttl / 1000),
+        session_cookie(&st.auth, &session.secret, ttl / 1000),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let body = SignedIn {
@@ -106,7 +110,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Re
         st.store.logout(&Actor::Account(principal), session).await?;
     }
     let mut out = HeaderMap::new();
-    out.insert(header::SET_COOKIE, cookie(&st.auth, "", 0));
+    out.insert(header::SET_COOKIE, session_cookie(&st.auth, "", 0));
     Ok((StatusCode::NO_CONTENT, out).into_response())
 }
 

@@ -5,13 +5,15 @@
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
 //!
-//! Every route but `POST /auth/login`, `POST /auth/logout` and the OpenAPI document needs a
-//! signed-in actor: the directory holds phone numbers and is not public.
+//! `oidc.rs` OpenID Connect sign-in. Every route but `POST /auth/login`, `POST /auth/logout`,
+//! `GET /auth/providers`, the `/auth/oidc/…` flow and the OpenAPI document needs a signed-in
+//! actor: the directory holds phone numbers and is not public.
 
 mod accounts;
 mod agencies;
 mod auth;
 mod employees;
+mod oidc;
 
 use std::sync::Arc;
 
@@ -22,6 +24,7 @@ use axum::routing::get;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::auth::oidc::Oidc;
 use crate::error::ApiError;
 use crate::openapi;
 use crate::store::Store;
@@ -33,6 +36,7 @@ pub use auth::AuthSettings;
 pub struct AppState {
     pub store: Store,
     pub auth: AuthSettings,
+    pub oidc: Arc<Oidc>,
 }
 
 /// Every documented route, unprefixed, and the document describing them.
@@ -40,6 +44,7 @@ fn documented() -> (Router<AppState>, OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(openapi::base())
         .merge(auth::routes())
         .merge(accounts::routes())
+        .merge(oidc::routes())
         .merge(agencies::routes())
         .merge(employees::routes())
         .split_for_parts();
@@ -52,7 +57,7 @@ pub fn document() -> OpenApi {
 }
 
 /// All workspace routes under `/api/v1`, with request bodies capped at `max_body_bytes`.
-pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings) -> Router {
+pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings, oidc: Arc<Oidc>) -> Router {
     let (routes, doc) = documented();
     let json: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
     let v1 = routes
@@ -71,6 +76,6 @@ pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings) -> Router {
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .with_state(AppState { store, auth });
+        .with_state(AppState { store, auth, oidc });
     Router::new().nest(openapi::PREFIX, v1)
 }

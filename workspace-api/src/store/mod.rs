@@ -4,7 +4,8 @@
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
 //! (accounts, sign-in, sessions, API tokens), `account_admin.rs` (listing, changing and
 //! disabling accounts, passwords), `agencies.rs`
-//! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
+//! (agencies and the unit tree), `oidc.rs` (OpenID Connect flows and linked identities),
+//! `employees.rs` (directory entries and their search index)
 //! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
@@ -16,6 +17,7 @@ mod account_admin;
 mod accounts;
 mod agencies;
 mod employees;
+mod oidc;
 // Used by the project, memo and announcement writes that land next (issue 3).
 #[allow(dead_code)]
 mod events;
@@ -38,6 +40,7 @@ pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 #[allow(unused_imports)]
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
+pub use oidc::{OidcFlow, OidcIdentity, OidcOutcome};
 pub use search::{SearchHit, SearchQuery};
 
 /// Where the workspace data lives.
