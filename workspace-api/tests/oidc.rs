@@ -327,11 +327,14 @@ async fn bad_state_and_replays_are_refused(app: TestApp) {
     );
 }
 
+/// A change to the test provider's answers.
+type Bend = fn(&mut oidc_idp::Knobs);
+
 async fn id_token_checks_refuse_and_create_nothing(app: TestApp) {
     let idp = TestIdp::start().await;
     let (app, _) = setup(&app, &idp, |_| {}).await;
     let accounts = app.store.account_count().await.unwrap();
-    let cases: [(fn(&mut oidc_idp::Knobs), &str); 4] = [
+    let cases: [(Bend, &str); 4] = [
         (|k| k.nonce = Some("another-nonce".into()), "wrong_nonce"),
         (
             |k| k.audience = Some("another-client".into()),
