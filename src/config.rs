@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// Serve HTTPS with a self-signed certificate made at start (for trials on a LAN).
     #[arg(long, env = "GOVHUB_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
     pub tls_self_signed: bool,
+    /// TOML file of OpenID Connect identity providers offered at sign-in (`[[provider]]`
+    /// tables; see docs/api.md). It holds client secrets: keep it readable by the hub only.
+    #[arg(long, env = "GOVHUB_OIDC_CONFIG")]
+    pub oidc_config: Option<PathBuf>,
 }
 
 impl Default for ServeArgs {

@@ -1,10 +1,15 @@
 //! Opening the workspace API for `serve`: the database (embedded SQLite unless a PostgreSQL URL
-//! is given) and, on a hub with no accounts yet, the first administrator.
+//! is given), the OpenID Connect providers of `--oidc-config` and, on a hub with no accounts
+//! yet, the first administrator.
+
+use std::path::Path;
 
 use anyhow::Context;
 use axum::Router;
+use serde::Deserialize;
 use tracing::warn;
 use workspace_api::ApiConfig;
+use workspace_api::auth::oidc::{OidcProvider, check_providers};
 
 use crate::config::ServeArgs;
 
@@ -20,6 +25,9 @@ pub async fn open(args: &ServeArgs, https: bool) -> anyhow::Result<Router> {
         None => ApiConfig::sqlite_in(&args.data.data_dir),
     };
     config.secure_cookies = https;
+    if let Some(path) = &args.oidc_config {
+        config.oidc = oidc_providers(path)?;
+    }
     let store = workspace_api::connect(&config)
         .await
         .context("opening the workspace database")?;
@@ -40,4 +48,62 @@ pub async fn open(args: &ServeArgs, https: bool) -> anyhow::Result<Router> {
 fn random_password() -> String {
     let bytes: [u8; 12] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `--oidc-config` file: `[[provider]]` tables, one per identity provider.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OidcFile {
+    #[serde(default)]
+    provider: Vec<OidcProvider>,
+}
+
+fn parse_oidc(text: &str) -> anyhow::Result<Vec<OidcProvider>> {
+    let file: OidcFile = toml::from_str(text)?;
+    check_providers(&file.provider).map_err(anyhow::Error::msg)?;
+    Ok(file.provider)
+}
+
+/// Reads and checks the providers file; a bad file stops the hub at start, not at sign-in.
+fn oidc_providers(path: &Path) -> anyhow::Result<Vec<OidcProvider>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading --oidc-config {}", path.display()))?;
+    parse_oidc(&text).with_context(|| format!("in --oidc-config {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+[[provider]]
+id = "mois"
+name_ko = "행정안전부 통합인증"
+name_en = "MOIS single sign-on"
+issuer = "https://sso.mois.go.kr"
+client_id = "govhub"
+client_secret = "s3cret"
+redirect_base = "https://govhub.example.go.kr"
+agency = "mois"
+link_by_email = true
+"#;
+
+    #[test]
+    fn oidc_file_parses_with_defaults_and_rejects_mistakes() {
+        let p = parse_oidc(EXAMPLE).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].scopes, ["openid", "email", "profile"]);
+        assert!(p[0].auto_provision && p[0].link_by_email);
+        assert_eq!(
+            p[0].redirect_uri(),
+            "https://govhub.example.go.kr/api/v1/auth/oidc/mois/callback"
+        );
+        assert!(parse_oidc("").unwrap().is_empty());
+        let typo = EXAMPLE.replace("link_by_email", "link_by_mail");
+        assert!(parse_oidc(&typo).is_err());
+        let plain = EXAMPLE.replace("https://sso", "http://sso");
+        assert!(parse_oidc(&plain).is_err());
+        let twice = format!("{EXAMPLE}{EXAMPLE}");
+        assert!(parse_oidc(&twice).is_err());
+    }
 }

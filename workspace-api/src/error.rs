@@ -439,6 +439,20 @@ impl From<StoreError> for ApiError {
                 e.code = code;
                 e
             }
+            StoreError::LastSystemAdmin => Self::new(
+                StatusCode::CONFLICT,
+                "last_system_admin",
+                "Last system administrator",
+                "마지막 시스템 관리자는 권한을 낮추거나 비활성화할 수 없습니다.",
+                "This is the last enabled system administrator; it cannot be demoted or disabled.",
+            ),
+            StoreError::WrongPassword => Self::new(
+                StatusCode::FORBIDDEN,
+                "wrong_password",
+                "Wrong password",
+                "현재 비밀번호가 올바르지 않습니다.",
+                "The current password is wrong.",
+            ),
             StoreError::InvalidInput(field) => {
                 Self::validation(field, "올바르지 않은 값입니다.", "Invalid value.")
             }

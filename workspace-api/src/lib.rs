@@ -66,6 +66,9 @@ pub struct ApiConfig {
     pub secure_cookies: bool,
     /// Cost of new password hashes; `Standard` outside tests.
     pub password_strength: PasswordStrength,
+    /// OpenID Connect identity providers offered at sign-in (none: passwords only). Check
+    /// them with [`auth::oidc::check_providers`] before starting; invalid ones are left out.
+    pub oidc: Vec<auth::oidc::OidcProvider>,
 }
 
 impl ApiConfig {
@@ -94,6 +97,7 @@ impl ApiConfig {
             session_ttl: DEFAULT_SESSION_TTL,
             secure_cookies: false,
             password_strength: PasswordStrength::Standard,
+            oidc: Vec::new(),
         }
     }
 }
@@ -122,5 +126,6 @@ pub fn router_with(store: Store, config: &ApiConfig) -> Router {
         session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
         secure_cookies: config.secure_cookies,
     };
-    routes::api(store, config.max_body_bytes, auth)
+    let oidc = std::sync::Arc::new(auth::oidc::Oidc::new(&config.oidc));
+    routes::api(store, config.max_body_bytes, auth, oidc)
 }

@@ -1,21 +1,25 @@
-//! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
+//! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens and the audit log,
 //! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `events.rs` the
 //! live-update stream, `memos.rs` e-Memos and their share lists, `announcements.rs` the
 //! bulletin board, `projects.rs` and `project_members.rs` joint projects, their members and
-//! board columns, `tasks.rs` and `task_comments.rs` tasks. Each file's
+//! board columns, `tasks.rs` and `task_comments.rs` tasks, `accounts.rs` account
+//! administration and password changes. Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
 //!
-//! Every route but `POST /auth/login`, `POST /auth/logout` and the OpenAPI document needs a
-//! signed-in actor: the directory holds phone numbers and is not public.
+//! `oidc.rs` OpenID Connect sign-in. Every route but `POST /auth/login`, `POST /auth/logout`,
+//! `GET /auth/providers`, the `/auth/oidc/…` flow and the OpenAPI document needs a signed-in
+//! actor: the directory holds phone numbers and is not public.
 
+mod accounts;
 mod agencies;
 mod announcements;
 mod auth;
 mod employees;
 mod events;
 mod memos;
+mod oidc;
 mod project_members;
 mod projects;
 mod task_comments;
@@ -31,6 +35,7 @@ use axum::routing::get;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::auth::oidc::Oidc;
 use crate::error::ApiError;
 use crate::store::Store;
 use crate::{idempotency, openapi};
@@ -43,12 +48,15 @@ pub struct AppState {
     pub store: Store,
     pub auth: AuthSettings,
     pub max_body_bytes: usize,
+    pub oidc: Arc<Oidc>,
 }
 
 /// Every documented route, unprefixed, and the document describing them.
 fn documented() -> (Router<AppState>, OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(openapi::base())
         .merge(auth::routes())
+        .merge(accounts::routes())
+        .merge(oidc::routes())
         .merge(agencies::routes())
         .merge(employees::routes())
         .merge(events::routes())
@@ -68,12 +76,13 @@ pub fn document() -> OpenApi {
 }
 
 /// All workspace routes under `/api/v1`, with request bodies capped at `max_body_bytes`.
-pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings) -> Router {
+pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings, oidc: Arc<Oidc>) -> Router {
     let (routes, doc) = documented();
     let state = AppState {
         store,
         auth,
         max_body_bytes,
+        oidc,
     };
     let json: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
     let v1 = routes

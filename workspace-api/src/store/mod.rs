@@ -8,13 +8,15 @@
 //! them), `announcements.rs` + `announcement_rights.rs` + `announcement_acks.rs` (the
 //! bulletin board), `projects.rs` + `project_agencies.rs` + `project_members.rs` (joint
 //! projects) and `tasks.rs` + `task_board.rs` + `task_comments.rs` (their tasks) add their
-//! queries as `impl Store` blocks.
+//! queries as `impl Store` blocks; so do `account_admin.rs` (listing, changing and disabling
+//! accounts, passwords) and `oidc.rs` (OpenID Connect flows and linked identities).
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
 //! start, collation) are behind [`Backend`] methods. SQL text marked `AssertSqlSafe` is built
 //! only from constants and `$n` placeholders; every value is bound, never formatted in.
 
+mod account_admin;
 mod accounts;
 mod agencies;
 mod announcement_acks;
@@ -25,6 +27,7 @@ mod events;
 mod idempotency;
 mod memo_shares;
 mod memos;
+mod oidc;
 mod project_agencies;
 mod project_members;
 mod projects;
@@ -44,6 +47,7 @@ use crate::auth::{PasswordHasher, PasswordStrength};
 use crate::extract::Actor;
 use crate::model::{AgencyId, AuditEntry};
 
+pub use account_admin::{AccountFilter, AccountUpdate};
 pub(crate) use accounts::role_of;
 pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 pub use announcements::AnnouncementQuery;
@@ -52,6 +56,7 @@ pub use events::{Audience, Event};
 pub use idempotency::{KeyState, StoredResponse};
 pub use memo_shares::MAX_SHARES;
 pub use memos::MemoQuery;
+pub use oidc::{OidcFlow, OidcIdentity, OidcOutcome};
 pub use projects::{ProjectAccess, ProjectFilter, project_visible_sql};
 pub use search::{SearchHit, SearchQuery};
 pub use task_board::BoardColumnTasks;
@@ -170,6 +175,12 @@ pub enum StoreError {
     LoginThrottled(u64),
     #[error("credential rejected: {0:?}")]
     Credential(CredentialProblem),
+    /// The change would leave no enabled system administrator.
+    #[error("the last system administrator cannot be demoted or disabled")]
+    LastSystemAdmin,
+    /// The current password given to change one's own password is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
     /// A value the caller should have validated (library callers such as the bootstrap).
     #[error("invalid {0}")]
     InvalidInput(&'static str),
