@@ -3,8 +3,9 @@
 //!
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
 //! (accounts, sign-in, sessions, API tokens), `agencies.rs`
-//! (agencies and the unit tree), `employees.rs` (directory entries and their search index)
-//! and `search.rs` (directory queries) add their queries as `impl Store` blocks.
+//! (agencies and the unit tree), `employees.rs` (directory entries and their search index),
+//! `search.rs` (directory queries), `rooms.rs` (conference rooms and bookings) and
+//! `meetings.rs` (meetings, attendees, guest links) add their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -14,6 +15,8 @@
 mod accounts;
 mod agencies;
 mod employees;
+mod meetings;
+mod rooms;
 // Used by the project, memo and announcement writes that land next (issue 3).
 #[allow(dead_code)]
 mod events;
@@ -35,6 +38,7 @@ pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 #[allow(unused_imports)]
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
+pub use rooms::RoomFilter;
 pub use search::{SearchHit, SearchQuery};
 
 /// Where the workspace data lives.
@@ -65,6 +69,15 @@ impl Backend {
         }
     }
 
+    /// Row lock for the rows a `SELECT` reads, held to the end of the transaction.
+    /// SQLite has no row locks; its `BEGIN IMMEDIATE` already holds the database write lock.
+    pub(crate) fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// Byte-order collation for sort keys, so that cursors compare the same way as the sort
     /// whatever the server's default collation is. SQLite's default is already binary.
     pub(crate) fn collate(self) -> &'static str {
@@ -92,6 +105,7 @@ pub enum Entity {
     Meeting,
     ConferenceRoom,
     Booking,
+    GuestLink,
 }
 
 impl Entity {
@@ -111,6 +125,7 @@ impl Entity {
             Entity::Meeting => "meeting",
             Entity::ConferenceRoom => "conference_room",
             Entity::Booking => "booking",
+            Entity::GuestLink => "guest_link",
         }
     }
 }
@@ -148,6 +163,23 @@ pub enum StoreError {
     /// A value the caller should have validated (library callers such as the bootstrap).
     #[error("invalid {0}")]
     InvalidInput(&'static str),
+    /// A field value only the database can judge (e.g. a merged time range): field, ko, en.
+    #[error("invalid {0}: {2}")]
+    Field(&'static str, &'static str, &'static str),
+    /// The room is already booked for part of the time, by this booking.
+    #[error("overlaps booking {0}")]
+    BookingOverlap(crate::model::BookingId),
+    /// The meeting or booking was cancelled and cannot change any more.
+    #[error("{0} cancelled")]
+    Cancelled(Entity),
+    /// A state conflict with a stable code: code, ko, en.
+    #[error("conflict: {0}")]
+    Conflict(&'static str, &'static str, &'static str),
+    /// Visible to the actor but not theirs to change: ko, en.
+    #[error("forbidden: {1}")]
+    Forbidden(&'static str, &'static str),
+    #[error("guest link expired")]
+    GuestLinkExpired,
     #[error("password hashing: {0}")]
     Password(String),
     #[error("database: {0}")]
