@@ -1,5 +1,5 @@
-//! Meetings: attendees, the optional project, the optional conference-room booking made in
-//! the same transaction, guest links, and the audit rows of room tokens.
+//! Meetings: attendees, the optional project and the optional conference-room booking made
+//! in the same transaction. Guest links and the audit of room tokens are in `guest_links.rs`.
 //!
 //! Who sees a meeting ([`Standing`]): its organiser, its attendees, the members of its
 //! project, and system administrators (who may read but not join). Everyone else gets
@@ -305,99 +305,6 @@ impl Store {
         self.commit(tx).await?;
         Ok(())
     }
-
-    /// A guest link to a meeting `who` organises, valid until `expires_ms`.
-    pub async fn create_guest_link(
-        &self,
-        actor: &Actor,
-        who: &Principal,
-        id: MeetingId,
-        expires_ms: i64,
-    ) -> Result<GuestLink, StoreError> {
-        let mut tx = self.begin().await?;
-        let meeting = fetch_meeting(&mut tx, id).await?;
-        require_organiser(&mut tx, who, &meeting).await?;
-        if meeting.cancelled_ms.is_some() {
-            return Err(StoreError::Cancelled(Entity::Meeting));
-        }
-        let secret = new_secret();
-        let row = sqlx::query(
-            "INSERT INTO meeting_guest_links (meeting_id, secret_hash, created_by, created_ms, \
-             expires_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(id.0)
-        .bind(secret_hash(&secret))
-        .bind(who.account.0)
-        .bind(now_ms())
-        .bind(expires_ms)
-        .fetch_one(&mut *tx)
-        .await?;
-        let link: i64 = row.try_get("id")?;
-        let detail = json!({"meeting_id": id, "expires_ms": expires_ms});
-        audit(
-            &mut tx,
-            actor,
-            who.agency,
-            "create",
-            Entity::GuestLink,
-            link,
-            detail,
-        )
-        .await?;
-        self.commit(tx).await?;
-        Ok(GuestLink {
-            id: link,
-            meeting_id: id,
-            secret,
-            expires_ms,
-        })
-    }
-
-    /// The meeting a guest link's secret opens, with the link's id.
-    pub async fn guest_link_meeting(&self, secret: &str) -> Result<(i64, Meeting), StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        let row = sqlx::query(
-            "SELECT id, meeting_id, expires_ms FROM meeting_guest_links WHERE secret_hash = $1",
-        )
-        .bind(secret_hash(secret))
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound(Entity::GuestLink))?;
-        if row.try_get::<i64, _>("expires_ms")? <= now_ms() {
-            return Err(StoreError::GuestLinkExpired);
-        }
-        let meeting = fetch_meeting(&mut conn, MeetingId(row.try_get("meeting_id")?)).await?;
-        Ok((row.try_get("id")?, meeting))
-    }
-
-    /// Audits a room token handed out for a meeting (`identity`: `account:<id>`,
-    /// `guest:<link id>`).
-    pub async fn record_room_token(
-        &self,
-        identity: &str,
-        meeting: &Meeting,
-        display_name: &str,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        let agency: Option<i64> =
-            sqlx::query_scalar("SELECT agency_id FROM meetings WHERE id = $1")
-                .bind(meeting.id.0)
-                .fetch_one(&mut *tx)
-                .await?;
-        let detail = json!({"room": meeting.video_room, "name": display_name});
-        let agency = agency.map(AgencyId);
-        audit_as(
-            &mut tx,
-            identity,
-            agency,
-            "join",
-            Entity::Meeting,
-            meeting.id.0,
-            detail,
-        )
-        .await?;
-        self.commit(tx).await
-    }
 }
 
 fn check_span(start: i64, end: i64) -> Result<(), StoreError> {
@@ -447,7 +354,7 @@ async fn organised(
     Ok(meeting)
 }
 
-async fn require_organiser(
+pub(super) async fn require_organiser(
     conn: &mut AnyConnection,
     who: &Principal,
     meeting: &Meeting,
@@ -632,7 +539,10 @@ async fn cancel_meeting_booking(tx: &mut Tx, id: MeetingId) -> Result<(), StoreE
     Ok(())
 }
 
-async fn fetch_meeting(conn: &mut AnyConnection, id: MeetingId) -> Result<Meeting, StoreError> {
+pub(super) async fn fetch_meeting(
+    conn: &mut AnyConnection,
+    id: MeetingId,
+) -> Result<Meeting, StoreError> {
     let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings m WHERE m.id = $1");
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(id.0)

@@ -4,8 +4,9 @@
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
 //! (accounts, sign-in, sessions, API tokens), `agencies.rs`
 //! (agencies and the unit tree), `employees.rs` (directory entries and their search index),
-//! `search.rs` (directory queries), `rooms.rs` (conference rooms and bookings) and
-//! `meetings.rs` (meetings, attendees, guest links) add their queries as `impl Store` blocks.
+//! `search.rs` (directory queries), `rooms.rs` (conference rooms and bookings),
+//! `meetings.rs` (meetings, attendees) and `guest_links.rs` (guest links, room-token audit)
+//! add their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -15,6 +16,7 @@
 mod accounts;
 mod agencies;
 mod employees;
+mod guest_links;
 mod meetings;
 mod rooms;
 // Used by the project, memo and announcement writes that land next (issue 3).
@@ -38,6 +40,7 @@ pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 #[allow(unused_imports)]
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
+pub use meetings::Standing;
 pub use rooms::RoomFilter;
 pub use search::{SearchHit, SearchQuery};
 
