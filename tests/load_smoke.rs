@@ -49,7 +49,8 @@ fn check_json(report: &Report) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meeting_scenario_reports_every_expected_track() {
-    let hub = common::spawn_hub(&[]);
+    // The load tool fetches development tokens.
+    let hub = common::spawn_hub(&["--dev-open-join"]);
     let report = run_meeting(&config(&hub.http, hub.child.id()))
         .await
         .expect("the scenario runs");
