@@ -14,12 +14,12 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use super::rooms::{
     BOOKING_COLUMNS, Slot, booking_from_row, check_free, insert_booking, lock_room,
 };
-use super::{Audience, Entity, Store, StoreError, Tx, audit, audit_as, emit, now_ms};
-use crate::auth::{AccountId, Principal, Role, new_secret, secret_hash};
+use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms};
+use crate::auth::{AccountId, Principal, Role, new_secret};
 use crate::extract::Actor;
 use crate::model::{
-    AgencyId, Booking, ConferenceRoomId, GuestLink, MAX_SPAN_MS, Meeting, MeetingId, MeetingPatch,
-    MyMeetings, NewMeeting, ProjectId,
+    Booking, ConferenceRoomId, MAX_SPAN_MS, Meeting, MeetingId, MeetingPatch, MyMeetings,
+    NewMeeting, ProjectId,
 };
 
 const MEETING_COLUMNS: &str = "m.id, m.title, m.description, m.start_ms, m.end_ms, \
