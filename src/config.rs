@@ -52,9 +52,15 @@ pub struct ServeArgs {
     pub media_public_ip: Option<IpAddr>,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Development mode: anyone may ask for a join token for any room.
-    #[arg(long, env = "GOVHUB_DEV_MODE", default_value_t = true, action = clap::ArgAction::Set)]
-    pub dev_mode: bool,
+    /// Development only: anyone may get a join token for any room at
+    /// `POST /api/v1/dev/tokens`, and the meeting page joins without one. Off by default:
+    /// joining then needs a token from a meeting, a guest link or `govhub token`.
+    #[arg(long, env = "GOVHUB_DEV_OPEN_JOIN")]
+    pub dev_open_join: bool,
+    /// Password of the first administrator (`admin`) on a hub with no accounts yet; without
+    /// it a random one is made and printed once in the log.
+    #[arg(long, env = "GOVHUB_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
     /// Most participants in one meeting room.
     #[arg(long, env = "GOVHUB_MAX_PARTICIPANTS", default_value_t = 100)]
     pub max_participants: usize,

@@ -11,6 +11,8 @@ use std::process::Command;
 use common::{skip_unless, spawn_hub};
 use serde_json::{Value, json};
 
+const ADMIN_PASSWORD: &str = "fuzzing-admin-password";
+
 fn schemathesis_available() -> bool {
     Command::new("schemathesis")
         .arg("--version")
@@ -18,9 +20,9 @@ fn schemathesis_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Signs in as the development administrator and makes an API token with every scope.
+/// Signs in as the administrator and makes an API token with every scope.
 fn admin_token(http: &str) -> String {
-    let login = json!({"login": "admin", "password": "govhub-demo-admin"});
+    let login = json!({"login": "admin", "password": ADMIN_PASSWORD});
     let (status, headers, body) = common::http::request(
         "POST",
         &format!("{http}/api/v1/auth/login"),
@@ -62,7 +64,7 @@ fn schemathesis_finds_no_server_error() {
     ) {
         return;
     }
-    let hub = spawn_hub(&[]);
+    let hub = spawn_hub(&["--admin-password", ADMIN_PASSWORD]);
     let token = admin_token(&hub.http);
     let report = hub.data_dir.join("schemathesis-junit.xml");
     let out = Command::new("schemathesis")

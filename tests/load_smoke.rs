@@ -52,7 +52,7 @@ fn check_json(report: &Report) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meeting_scenario_reports_every_expected_track() {
-    let hub = common::spawn_hub(&[]);
+    let hub = common::spawn_hub(&["--dev-open-join"]);
     // Two viewers' worth of tiles: one small, one large, so more than one layer is used.
     let extra = "publishers = 2\nsubscribers = 1\nduration = 3.0\ntiles = \"small=1,large=1\"\n";
     let report = run_scenario(&config(Scenario::Meeting, &hub.http, hub.child.id(), extra))
@@ -125,7 +125,7 @@ async fn meeting_scenario_reports_every_expected_track() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn churn_of_audio_only_publishers_reports_its_visitors() {
-    let hub = common::spawn_hub(&[]);
+    let hub = common::spawn_hub(&["--dev-open-join"]);
     let extra = "publishers = 2\nsubscribers = 1\naudio_only = true\nduration = 2.0\nchurn_rate = 1.0\nchurn_stay = 1.0\n";
     let report = run_scenario(&config(Scenario::Churn, &hub.http, hub.child.id(), extra))
         .await

@@ -37,8 +37,11 @@ pub struct ApiError {
     pub title: &'static str,
     pub message: Message,
     pub errors: Vec<FieldError>,
-    /// Seconds for a `Retry-After` header (429).
-    pub retry_after: Option<u32>,
+    /// Seconds for a `Retry-After` header (429). Non-zero, which also keeps `ApiError` small.
+    pub retry_after: Option<std::num::NonZeroU32>,
+    /// RFC 9457 extension members, e.g. `booking_id` of the booking a new one collides with.
+    /// Boxed: most errors have none, and `Result<_, ApiError>` should stay small.
+    pub extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 #[derive(Serialize)]
@@ -52,6 +55,8 @@ struct Problem<'a> {
     message: &'a Message,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldError],
+    #[serde(flatten)]
+    extensions: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The RFC 9457 body of every error, as the OpenAPI document describes it ([`Problem`] is
@@ -71,6 +76,8 @@ pub struct ProblemDoc {
     pub message: Message,
     /// Field-level validation failures (422 only).
     pub errors: Option<Vec<FieldError>>,
+    /// `booking_overlap` only: the id of the booking the requested one collides with.
+    pub booking_id: Option<i64>,
 }
 
 impl ApiError {
@@ -92,7 +99,27 @@ impl ApiError {
             message,
             errors: Vec::new(),
             retry_after: None,
+            extensions: None,
         }
+    }
+
+    /// Adds an extension member to the problem body.
+    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions
+            .get_or_insert_with(Default::default)
+            .insert(name.to_owned(), value);
+        self
+    }
+
+    /// 503: the hub was started without a room-token issuer, so nobody can be let in.
+    pub fn room_tokens_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "room_tokens_unavailable",
+            "Room tokens unavailable",
+            "이 서버에서는 회의 입장 토큰을 발급할 수 없습니다.",
+            "This server cannot issue room tokens for video meetings.",
+        )
     }
 
     /// 401: no credentials, or ones that sign nobody in.
@@ -169,6 +196,7 @@ impl ApiError {
             Entity::ConferenceRoom => ("room_not_found", "회의실을 찾을 수 없습니다."),
             Entity::Booking => ("booking_not_found", "예약을 찾을 수 없습니다."),
             Entity::Column => ("column_not_found", "보드 열을 찾을 수 없습니다."),
+            Entity::GuestLink => ("guest_link_not_found", "유효하지 않은 게스트 링크입니다."),
         };
         let en = format!("The {} does not exist.", entity.name());
         Self::new(StatusCode::NOT_FOUND, code, "Not found", ko, en)
@@ -275,6 +303,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             message: &self.message,
             errors: &self.errors,
+            extensions: self.extensions.as_deref(),
         };
         let mut res = (self.status, Json(&problem)).into_response();
         let headers = res.headers_mut();
@@ -289,7 +318,7 @@ impl IntoResponse for ApiError {
             );
         }
         if let Some(secs) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.get()));
         }
         res
     }
@@ -425,7 +454,8 @@ impl From<StoreError> for ApiError {
                     "로그인 실패가 많아 잠시 잠겼습니다. 잠시 후 다시 시도하세요.",
                     format!("Too many failed sign-ins; try again in {secs} s."),
                 );
-                e.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX));
+                let secs = u32::try_from(secs).unwrap_or(u32::MAX).max(1);
+                e.retry_after = std::num::NonZeroU32::new(secs);
                 e
             }
             StoreError::Credential(problem) => Self::credential(problem),
@@ -452,6 +482,33 @@ impl From<StoreError> for ApiError {
                 "Wrong password",
                 "현재 비밀번호가 올바르지 않습니다.",
                 "The current password is wrong.",
+            ),
+            StoreError::BookingOverlap(id) => Self::new(
+                StatusCode::CONFLICT,
+                "booking_overlap",
+                "Booking overlap",
+                format!("그 시간에 회의실이 이미 예약되어 있습니다 (예약 {id})."),
+                format!("The room is already booked for part of that time (booking {id})."),
+            )
+            .with_extension("booking_id", id.0.into()),
+            StoreError::Cancelled(entity) => {
+                let (code, ko) = match entity {
+                    Entity::Booking => ("booking_cancelled", "이미 취소된 예약입니다."),
+                    _ => ("meeting_cancelled", "취소된 회의입니다."),
+                };
+                let en = format!("The {} has been cancelled.", entity.name());
+                Self::new(StatusCode::CONFLICT, code, "Cancelled", ko, en)
+            }
+            StoreError::StateConflict(code, ko, en) => {
+                Self::new(StatusCode::CONFLICT, code, "Conflict", ko, en)
+            }
+            StoreError::Field(field, ko, en) => Self::validation(field, ko, en),
+            StoreError::GuestLinkExpired => Self::new(
+                StatusCode::GONE,
+                "guest_link_expired",
+                "Guest link expired",
+                "게스트 링크가 만료되었습니다. 회의 주최자에게 새 링크를 요청하세요.",
+                "This guest link has expired; ask the organiser for a new one.",
             ),
             StoreError::InvalidInput(field) => {
                 Self::validation(field, "올바르지 않은 값입니다.", "Invalid value.")

@@ -13,6 +13,8 @@ mod projects;
 mod tasks;
 pub use projects::*;
 pub use tasks::*;
+mod meetings;
+pub use meetings::*;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

@@ -3,14 +3,17 @@
 //! live-update stream, `memos.rs` e-Memos and their share lists, `announcements.rs` the
 //! bulletin board, `projects.rs` and `project_members.rs` joint projects, their members and
 //! board columns, `tasks.rs` and `task_comments.rs` tasks, `accounts.rs` account
-//! administration and password changes. Each file's
+//! administration and password changes, `oidc.rs` OpenID Connect sign-in, `rooms.rs`
+//! conference rooms and their bookings, `meetings.rs` meetings, room tokens and guest links.
+//! Each file's
 //! `routes()` registers its handlers with their OpenAPI annotations, so the document at
 //! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
 //! `/api/v1` answer problem+json too.
 //!
-//! `oidc.rs` OpenID Connect sign-in. Every route but `POST /auth/login`, `POST /auth/logout`,
-//! `GET /auth/providers`, the `/auth/oidc/…` flow and the OpenAPI document needs a signed-in
-//! actor: the directory holds phone numbers and is not public.
+//! Every route but `POST /auth/login`, `POST /auth/logout`, `GET /auth/providers`, the
+//! `/auth/oidc/…` flow, `POST /guest/join` (a guest link's secret is its credential) and the
+//! OpenAPI document needs a signed-in actor: the directory holds phone numbers and is not
+//! public.
 
 mod accounts;
 mod agencies;
@@ -18,14 +21,17 @@ mod announcements;
 mod auth;
 mod employees;
 mod events;
+mod meetings;
 mod memos;
 mod oidc;
 mod project_members;
 mod projects;
+mod rooms;
 mod task_comments;
 mod tasks;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +43,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::oidc::Oidc;
 use crate::error::ApiError;
+use crate::room_tokens::RoomTokenIssuer;
 use crate::store::Store;
 use crate::{idempotency, openapi};
 
@@ -49,6 +56,14 @@ pub struct AppState {
     pub auth: AuthSettings,
     pub max_body_bytes: usize,
     pub oidc: Arc<Oidc>,
+    pub room_tokens: RoomTokens,
+}
+
+/// How the meeting routes sign video-room tokens (`issuer: None`: they cannot).
+#[derive(Clone, Debug)]
+pub struct RoomTokens {
+    pub issuer: Option<Arc<dyn RoomTokenIssuer>>,
+    pub ttl: Duration,
 }
 
 /// Every documented route, unprefixed, and the document describing them.
@@ -66,6 +81,8 @@ fn documented() -> (Router<AppState>, OpenApi) {
         .merge(project_members::routes())
         .merge(tasks::routes())
         .merge(task_comments::routes())
+        .merge(rooms::routes())
+        .merge(meetings::routes())
         .split_for_parts();
     (router, openapi::finish(doc))
 }
@@ -76,13 +93,20 @@ pub fn document() -> OpenApi {
 }
 
 /// All workspace routes under `/api/v1`, with request bodies capped at `max_body_bytes`.
-pub fn api(store: Store, max_body_bytes: usize, auth: AuthSettings, oidc: Arc<Oidc>) -> Router {
+pub fn api(
+    store: Store,
+    max_body_bytes: usize,
+    auth: AuthSettings,
+    oidc: Arc<Oidc>,
+    room_tokens: RoomTokens,
+) -> Router {
     let (routes, doc) = documented();
     let state = AppState {
         store,
         auth,
         max_body_bytes,
         oidc,
+        room_tokens,
     };
     let json: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
     let v1 = routes

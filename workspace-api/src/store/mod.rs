@@ -10,6 +10,9 @@
 //! projects) and `tasks.rs` + `task_board.rs` + `task_comments.rs` (their tasks) add their
 //! queries as `impl Store` blocks; so do `account_admin.rs` (listing, changing and disabling
 //! accounts, passwords) and `oidc.rs` (OpenID Connect flows and linked identities).
+//! `search.rs` (directory queries), `rooms.rs` (conference rooms and bookings),
+//! `meetings.rs` (meetings, attendees) and `guest_links.rs` (guest links, room-token audit)
+//! add their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -23,6 +26,11 @@ mod announcement_acks;
 mod announcement_rights;
 mod announcements;
 mod employees;
+mod guest_links;
+mod meetings;
+mod rooms;
+// Used by the project, memo and announcement writes that land next (issue 3).
+#[allow(dead_code)]
 mod events;
 mod idempotency;
 mod memo_shares;
@@ -54,10 +62,12 @@ pub use announcements::AnnouncementQuery;
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
 pub use idempotency::{KeyState, StoredResponse};
+pub use meetings::Standing;
 pub use memo_shares::MAX_SHARES;
 pub use memos::MemoQuery;
 pub use oidc::{OidcFlow, OidcIdentity, OidcOutcome};
 pub use projects::{ProjectAccess, ProjectFilter, project_visible_sql};
+pub use rooms::RoomFilter;
 pub use search::{SearchHit, SearchQuery};
 pub use task_board::BoardColumnTasks;
 
@@ -86,6 +96,15 @@ impl Backend {
         match self {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// Row lock for the rows a `SELECT` reads, held to the end of the transaction.
+    /// SQLite has no row locks; its `BEGIN IMMEDIATE` already holds the database write lock.
+    pub(crate) fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
         }
     }
 
@@ -118,6 +137,7 @@ pub enum Entity {
     Booking,
     /// A column of a project's task board.
     Column,
+    GuestLink,
 }
 
 impl Entity {
@@ -138,6 +158,7 @@ impl Entity {
             Entity::ConferenceRoom => "conference_room",
             Entity::Booking => "booking",
             Entity::Column => "column",
+            Entity::GuestLink => "guest_link",
         }
     }
 }
@@ -195,6 +216,20 @@ pub enum StoreError {
         code: &'static str,
         field: &'static str,
     },
+    /// A field value only the database can judge (e.g. a merged time range): field, ko, en.
+    #[error("invalid {0}: {2}")]
+    Field(&'static str, &'static str, &'static str),
+    /// The room is already booked for part of the time, by this booking.
+    #[error("overlaps booking {0}")]
+    BookingOverlap(crate::model::BookingId),
+    /// The meeting or booking was cancelled and cannot change any more.
+    #[error("{0} cancelled")]
+    Cancelled(Entity),
+    /// A state conflict with a stable code and its own messages: code, ko, en.
+    #[error("conflict: {0}")]
+    StateConflict(&'static str, &'static str, &'static str),
+    #[error("guest link expired")]
+    GuestLinkExpired,
     #[error("password hashing: {0}")]
     Password(String),
     #[error("database: {0}")]
