@@ -54,9 +54,20 @@ pub struct ServeArgs {
     pub media_public_ip: Option<IpAddr>,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Development mode: anyone may ask for a join token for any room.
-    #[arg(long, env = "GOVHUB_DEV_MODE", default_value_t = true, action = clap::ArgAction::Set)]
-    pub dev_mode: bool,
+    /// Development only: anyone may get a join token for any room at
+    /// `POST /api/v1/dev/tokens`, and the meeting page joins without one. Off by default:
+    /// joining then needs a token from a meeting, a guest link or `govhub token`.
+    #[arg(long, env = "GOVHUB_DEV_OPEN_JOIN")]
+    pub dev_open_join: bool,
+    /// Password of the first administrator (`admin`) on a hub with no accounts yet. Without
+    /// it the demo hub's is `govhub-demo-admin` and any other hub's a random one printed
+    /// once in the log.
+    #[arg(long, env = "GOVHUB_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Fill a new hub (no accounts yet) with the demo: agencies, units, people and demo
+    /// sign-ins (see the README). Set `--demo false` for a real deployment.
+    #[arg(long, env = "GOVHUB_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo: bool,
     /// Most participants in one meeting room.
     #[arg(long, env = "GOVHUB_MAX_PARTICIPANTS", default_value_t = 100)]
     pub max_participants: usize,
@@ -72,6 +83,10 @@ pub struct ServeArgs {
     /// Serve HTTPS with a self-signed certificate made at start (for trials on a LAN).
     #[arg(long, env = "GOVHUB_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
     pub tls_self_signed: bool,
+    /// TOML file of OpenID Connect identity providers offered at sign-in (`[[provider]]`
+    /// tables; see docs/api.md). It holds client secrets: keep it readable by the hub only.
+    #[arg(long, env = "GOVHUB_OIDC_CONFIG")]
+    pub oidc_config: Option<PathBuf>,
 }
 
 impl Default for ServeArgs {

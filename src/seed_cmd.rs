@@ -21,7 +21,7 @@ pub async fn run(args: &SeedArgs) -> anyhow::Result<()> {
         .await
         .context("opening the workspace database")?;
     if args.demo {
-        workspace::ensure_admin(&store, true).await?;
+        workspace::ensure_admin(&store, None, true).await?;
         let started = Instant::now();
         let report = demo::run(&store, args.force)
             .await

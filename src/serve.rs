@@ -36,7 +36,7 @@ impl Server {
         .with_context(|| format!("binding media UDP {}", args.media_listen))?;
         let events = media.take_events().context("media events already taken")?;
         let config = SignalingConfig {
-            dev_mode: args.dev_mode,
+            dev_mode: args.dev_open_join,
             max_participants: args.max_participants,
             resume_grace: Duration::from_secs(args.resume_grace_secs),
             ..SignalingConfig::default()
@@ -50,7 +50,7 @@ impl Server {
             (_, _, true) => Some(tls::self_signed(&[args.listen.ip().to_string()]).await?),
             _ => None,
         };
-        let api = workspace::open(&args, tls.is_some()).await?;
+        let api = workspace::open(&args, tls.is_some(), Arc::clone(&signaling)).await?;
         Ok(Server {
             listener,
             tls,

@@ -94,7 +94,7 @@ fn run_script(name: &str, artifacts: &Path) -> Output {
         "browser test: no network namespace (not root or no unshare); using 127.0.0.1 directly"
     );
     // Keep in step with HUB_ARGS in tests/browser/lib.mjs.
-    let hub = spawn_hub(&["--resume-grace-secs", "120"]);
+    let hub = spawn_hub(&["--resume-grace-secs", "120", "--dev-open-join"]);
     Command::new("node")
         .arg(&script)
         .arg(&hub.http)

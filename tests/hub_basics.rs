@@ -103,8 +103,8 @@ fn token_link(data_dir: &std::path::Path, room: &str) -> String {
 }
 
 #[test]
-fn token_subcommand_links_are_accepted_with_dev_mode_off() {
-    let hub = spawn_hub(&["--dev-mode", "false"]);
+fn token_subcommand_links_are_accepted_without_open_join() {
+    let hub = spawn_hub(&[]);
     let link = token_link(&hub.data_dir, "sejong");
     assert!(
         link.contains("/m/sejong?name=") && link.contains("autojoin=1&token="),
@@ -161,12 +161,12 @@ fn garbage_datagrams_do_not_hurt_the_hub() {
 }
 
 #[test]
-fn a_new_development_hub_has_an_administrator_who_can_sign_in() {
-    let hub = spawn_hub(&[]);
+fn a_new_hub_makes_the_first_administrator_with_the_given_password() {
+    let hub = spawn_hub(&["--admin-password", "given-admin-password"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (status, body) = rt.block_on(post_json(
         &format!("{}/api/v1/auth/login", hub.http),
-        &json!({"login": "admin", "password": "govhub-demo-admin"}),
+        &json!({"login": "admin", "password": "given-admin-password"}),
     ));
     assert_eq!(status, 200, "{body}");
     let (status, body) = rt.block_on(post_json(

@@ -82,7 +82,8 @@ async fn assert_full_mesh(parts: &[Participant]) {
 }
 
 async fn run_room(n: usize, simulcast: bool) {
-    let hub = common::spawn_hub(&[]);
+    // The webrtc-rs participants fetch development tokens.
+    let hub = common::spawn_hub(&["--dev-open-join"]);
     let room = format!("interop-{n}-{simulcast}");
     let parts = join_all(&hub.http, &room, n, simulcast).await;
     assert_full_mesh(&parts).await;

@@ -1,27 +1,21 @@
-//! The load tool end to end, in CI: the `meeting` scenario of `govhub-load` (called as a
-//! library, not through its CLI) against the real `govhub` binary, with 1 room, 2
-//! publishers and 1 viewer for a few seconds. It checks that the report is well formed,
-//! that every expected track arrived and that the hub was sampled — never how fast.
+//! The load tool end to end, in CI: scenarios of `govhub-load` (called as a library, not
+//! through its CLI) against the real `govhub` binary — a `meeting` of 1 room, 2 publishers
+//! and 1 viewer for a few seconds, and a 2-second `churn` of audio-only publishers. They
+//! check that the report (JSON and HTML) is well formed, that every expected track arrived
+//! and that the hub was sampled — never how fast.
 
 mod common;
 
-use loadtests::{MeetingConfig, Report, run_meeting};
+use loadtests::{Options, Report, Scenario, ScenarioConfig, run_scenario};
 
-fn config(http: &str, pid: u32) -> MeetingConfig {
-    MeetingConfig {
-        url: http.to_owned(),
-        rooms: 1,
-        publishers: 2,
-        subscribers: 1,
-        duration_s: 3.0,
-        ramp_s: 0.5,
-        // A liveness bound for media to start on a slow CI machine, not a speed check.
-        warmup_timeout_s: 30.0,
-        seed: 7,
-        simulcast: true,
-        hub_pid: Some(pid),
-        room_prefix: "load-smoke".into(),
-    }
+fn config(scenario: Scenario, http: &str, pid: u32, extra: &str) -> ScenarioConfig {
+    let base = format!(
+        "url = \"{http}\"\nhub_pid = {pid}\nrooms = 1\nramp = 0.5\nseed = 7\nroom_prefix = \"load-smoke\"\n\
+         # A liveness bound for media to start on a slow CI machine, not a speed check.\n\
+         warmup_timeout = 30.0\n{extra}"
+    );
+    let options: Options = loadtests::config::parse_scenario_toml(&base).expect("valid TOML");
+    ScenarioConfig::resolve(scenario, options).expect("valid scenario")
 }
 
 fn check_json(report: &Report) {
@@ -34,6 +28,7 @@ fn check_json(report: &Report) {
         "hub",
         "generator",
         "participants",
+        "timeline",
         "samples",
     ] {
         assert!(
@@ -43,14 +38,24 @@ fn check_json(report: &Report) {
     }
     let back: serde_json::Value =
         serde_json::from_str(&serde_json::to_string(&json).expect("to text")).expect("parses");
-    // Two publishers expecting 2 tracks each, one viewer expecting 4.
-    assert_eq!(back["media"]["tracks_expected"], 8);
+    for key in [
+        "loss_before_rtx_fraction",
+        "jitter_us_mean",
+        "feedback",
+        "packets_by_layer",
+    ] {
+        assert!(back["media"].get(key).is_some(), "media lacks `{key}`");
+    }
+    let page = loadtests::html::render(report);
+    assert!(page.contains("<svg") && !page.contains("<script"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meeting_scenario_reports_every_expected_track() {
-    let hub = common::spawn_hub(&[]);
-    let report = run_meeting(&config(&hub.http, hub.child.id()))
+    let hub = common::spawn_hub(&["--dev-open-join"]);
+    // Two viewers' worth of tiles: one small, one large, so more than one layer is used.
+    let extra = "publishers = 2\nsubscribers = 1\nduration = 3.0\ntiles = \"small=1,large=1\"\n";
+    let report = run_scenario(&config(Scenario::Meeting, &hub.http, hub.child.id(), extra))
         .await
         .expect("the scenario runs");
     let table = report.table();
@@ -109,4 +114,35 @@ async fn meeting_scenario_reports_every_expected_track() {
     );
     check_json(&report);
     assert!(table.contains("r0-sub0") && table.contains("hub CPU per packet"));
+    // Two publishers expecting 2 tracks each, one viewer expecting 4.
+    assert_eq!(m.tracks_expected, 8);
+    assert!(
+        m.expected_packets >= m.lost_before_rtx_packets
+            && m.lost_before_rtx_packets >= m.lost_packets
+    );
+    assert!(report.participants.iter().any(|p| p.tile.is_some()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_of_audio_only_publishers_reports_its_visitors() {
+    let hub = common::spawn_hub(&["--dev-open-join"]);
+    let extra = "publishers = 2\nsubscribers = 1\naudio_only = true\nduration = 2.0\nchurn_rate = 1.0\nchurn_stay = 1.0\n";
+    let report = run_scenario(&config(Scenario::Churn, &hub.http, hub.child.id(), extra))
+        .await
+        .expect("the scenario runs");
+    eprintln!("{}", report.table());
+    assert_eq!(report.scenario, "churn");
+    assert_eq!(report.join.joined, 3, "{:?}", report.join.failures);
+    // Audio only: one track per other publisher.
+    assert_eq!(report.media.tracks_expected, 4);
+    assert_eq!(
+        report.media.packets_by_layer.keys().collect::<Vec<_>>(),
+        ["audio"]
+    );
+    let churn = report.churn.as_ref().expect("a churn section");
+    assert!(churn.attempted >= 1);
+    assert_eq!(churn.joined + churn.failures_total, churn.attempted);
+    check_json(&report);
+    let json = serde_json::to_value(&report).expect("serialises");
+    assert!(json["churn"]["connected_ms"].get("p95").is_some());
 }

@@ -1,6 +1,8 @@
 //! `govhub-load`: synthetic participants against a running hub. Subcommands:
-//! - `meeting`: R rooms of N publishers and M receive-only participants; prints a summary
-//!   table and writes the JSON report (see `docs/benchmarks.md`).
+//! - `meeting`, `hearing`, `audio-only`, `churn`, `ramp`: the scenarios (see
+//!   `docs/benchmarks.md`), all with the same options, also readable from
+//!   `--scenario-file x.toml` (flags win). Prints a summary table; `--json` and `--html`
+//!   write the report.
 //! - `smoke`: N participants join one room for a while; a JSON dump of what each received.
 
 use std::path::PathBuf;
@@ -8,8 +10,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use loadtests::config::read_scenario_file;
 use loadtests::{
-    MediaOptions, MeetingConfig, Participant, ParticipantOptions, ParticipantStats, run_meeting,
+    MediaOptions, Options, Participant, ParticipantOptions, ParticipantStats, Scenario,
+    ScenarioConfig, run_scenario,
 };
 use serde::Serialize;
 
@@ -23,44 +27,34 @@ struct Cli {
     command: Command,
 }
 
+/// What every scenario takes.
+#[derive(clap::Args)]
+struct ScenarioArgs {
+    #[command(flatten)]
+    options: Options,
+    /// A TOML file with the same fields as these options (e.g. `publishers = 3`).
+    #[arg(long)]
+    scenario_file: Option<PathBuf>,
+    /// Write the JSON report here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write a self-contained HTML report with plots here.
+    #[arg(long)]
+    html: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// R rooms, each with N publishers (audio + simulcast video) and M viewers.
-    Meeting {
-        #[arg(long, default_value = "http://127.0.0.1:8080", env = "GOVHUB_LOAD_URL")]
-        url: String,
-        #[arg(long, default_value_t = 1)]
-        rooms: usize,
-        /// Publishing participants per room.
-        #[arg(long, default_value_t = 2)]
-        publishers: usize,
-        /// Receive-only participants per room.
-        #[arg(long, default_value_t = 0)]
-        subscribers: usize,
-        /// Seconds of the measured window.
-        #[arg(long, default_value_t = 10.0)]
-        duration: f64,
-        /// Seconds over which joins are spread.
-        #[arg(long, default_value_t = 2.0)]
-        ramp: f64,
-        /// Longest wait in seconds for every expected track to flow before measuring.
-        #[arg(long, default_value_t = 20.0)]
-        warmup_timeout: f64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Send one video layer instead of three simulcast layers.
-        #[arg(long)]
-        no_simulcast: bool,
-        /// The hub's process id: sample its CPU time and RSS from /proc.
-        #[arg(long)]
-        hub_pid: Option<u32>,
-        /// Room names are `<prefix>-<n>`; defaults to `load-<unix seconds>`.
-        #[arg(long)]
-        room_prefix: Option<String>,
-        /// Write the JSON report here.
-        #[arg(long)]
-        json: Option<PathBuf>,
-    },
+    Meeting(ScenarioArgs),
+    /// A few publishers and hundreds of viewers, mostly on small tiles.
+    Hearing(ScenarioArgs),
+    /// Large rooms of audio-only publishers.
+    AudioOnly(ScenarioArgs),
+    /// A meeting while viewers join and leave at `--churn-rate` per second.
+    Churn(ScenarioArgs),
+    /// Viewers added step by step until loss or p99 latency passes its limit.
+    Ramp(ScenarioArgs),
     /// N participants in one room for a few seconds; prints and optionally saves a summary.
     Smoke {
         #[arg(long, default_value = "http://127.0.0.1:8080", env = "GOVHUB_LOAD_URL")]
@@ -132,48 +126,20 @@ fn summarize(stats: ParticipantStats) -> Summary {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                // webrtc-rs warns for every SRTP packet that beats the DTLS handshake, which
+                // impairment makes common; those are counted as loss where they matter.
+                "warn,rtc::peer_connection::handler=error".into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
-        Command::Meeting {
-            url,
-            rooms,
-            publishers,
-            subscribers,
-            duration,
-            ramp,
-            warmup_timeout,
-            seed,
-            no_simulcast,
-            hub_pid,
-            room_prefix,
-            json,
-        } => {
-            let unix = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let cfg = MeetingConfig {
-                url,
-                rooms,
-                publishers,
-                subscribers,
-                duration_s: duration,
-                ramp_s: ramp,
-                warmup_timeout_s: warmup_timeout,
-                seed,
-                simulcast: !no_simulcast,
-                hub_pid,
-                room_prefix: room_prefix.unwrap_or_else(|| format!("load-{unix}")),
-            };
-            let report = run_meeting(&cfg).await?;
-            if let Some(path) = json {
-                std::fs::write(&path, serde_json::to_string_pretty(&report)?)
-                    .with_context(|| format!("write {}", path.display()))?;
-            }
-            print!("{}", report.table());
-        }
+    let (scenario, args) = match Cli::parse().command {
+        Command::Meeting(a) => (Scenario::Meeting, a),
+        Command::Hearing(a) => (Scenario::Hearing, a),
+        Command::AudioOnly(a) => (Scenario::AudioOnly, a),
+        Command::Churn(a) => (Scenario::Churn, a),
+        Command::Ramp(a) => (Scenario::Ramp, a),
         Command::Smoke {
             url,
             room,
@@ -182,35 +148,67 @@ async fn main() -> anyhow::Result<()> {
             no_simulcast,
             seed,
             json,
-        } => {
-            let mut joined = Vec::new();
-            for i in 0..participants {
-                let media = MediaOptions {
-                    simulcast: !no_simulcast,
-                    seed: seed.wrapping_add(i as u64),
-                    ..Default::default()
-                };
-                let opts = ParticipantOptions {
-                    media,
-                    ..Default::default()
-                };
-                let p = Participant::join(&url, &room, &format!("load-{i}"), opts)
-                    .await
-                    .with_context(|| format!("participant {i} join"))?;
-                joined.push(p);
-            }
-            tokio::time::sleep(Duration::from_secs(duration)).await;
-            let summaries: Vec<Summary> = joined.iter().map(|p| summarize(p.stats())).collect();
-            for p in joined {
-                p.leave().await?;
-            }
-            let text = serde_json::to_string_pretty(&summaries)?;
-            if let Some(path) = json {
-                std::fs::write(&path, &text)
-                    .with_context(|| format!("write {}", path.display()))?;
-            }
-            println!("{text}");
-        }
+        } => return smoke(url, room, participants, duration, !no_simulcast, seed, json).await,
+    };
+    run(scenario, args).await
+}
+
+async fn run(scenario: Scenario, args: ScenarioArgs) -> anyhow::Result<()> {
+    let mut options = args.options;
+    if options.url.is_none() {
+        options.url = std::env::var("GOVHUB_LOAD_URL").ok();
     }
+    if let Some(path) = &args.scenario_file {
+        options = options.or(read_scenario_file(path)?);
+    }
+    let cfg = ScenarioConfig::resolve(scenario, options)?;
+    let report = run_scenario(&cfg).await?;
+    if let Some(path) = args.json {
+        std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("write {}", path.display()))?;
+    }
+    if let Some(path) = args.html {
+        std::fs::write(&path, loadtests::html::render(&report))
+            .with_context(|| format!("write {}", path.display()))?;
+    }
+    print!("{}", report.table());
+    Ok(())
+}
+
+async fn smoke(
+    url: String,
+    room: String,
+    participants: usize,
+    duration: u64,
+    simulcast: bool,
+    seed: u64,
+    json: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut joined = Vec::new();
+    for i in 0..participants {
+        let media = MediaOptions {
+            simulcast,
+            seed: seed.wrapping_add(i as u64),
+            ..Default::default()
+        };
+        let opts = ParticipantOptions {
+            media,
+            ..Default::default()
+        };
+        let p = Participant::join(&url, &room, &format!("load-{i}"), opts)
+            .await
+            .with_context(|| format!("participant {i} join"))?;
+        joined.push(p);
+    }
+    tokio::time::sleep(Duration::from_secs(duration)).await;
+    let summaries: Vec<Summary> = joined.iter().map(|p| summarize(p.stats())).collect();
+    for p in joined {
+        p.leave().await?;
+    }
+    let text = serde_json::to_string_pretty(&summaries)?;
+    if let Some(path) = json {
+        std::fs::write(&path, &text).with_context(|| format!("write {}", path.display()))?;
+    }
+    println!("{text}");
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! One synthetic participant in a hub room: signaling client, peer connection, publisher,
-//! auto-subscriber. The client always offers; negotiations run one at a time, and tracks
-//! published meanwhile are subscribed in the next offer.
+//! auto-subscriber. Joining and leaving live here; the signaling loop that negotiates (the
+//! client always offers, one offer at a time) is in `crate::negotiate`.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -8,19 +8,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use rtc::peer_connection::sdp::RTCSessionDescription;
-use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
-use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
-use sfu::{ParticipantId, RoomId, SubscribeSpec, TrackId, TrackInfo, TrackKind};
-use signaling::protocol::{ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage};
+use sfu::{ParticipantId, RoomId, TrackId, TrackInfo};
+use signaling::protocol::{ClientMessage, PROTOCOL_VERSION, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 use webrtc::peer_connection::PeerConnection;
 
-use crate::peer::{self, PeerEvent, Shared};
+use crate::impair::Impairment;
+use crate::negotiate::{Cmd, Negotiator, run};
+use crate::peer::{self, Shared};
 use crate::publish::{MediaOptions, Publisher};
-use crate::signal::{self, SignalRx, SignalTx};
+use crate::relay::Relay;
+use crate::signal::{self, SignalRx};
 use crate::stats::{ParticipantStats, ms_since};
 
 /// How a participant joins and what it sends.
@@ -35,6 +35,13 @@ pub struct ParticipantOptions {
     pub token: Option<String>,
     /// How long to wait for `joined`.
     pub join_timeout: Duration,
+    /// The tile size (width, height) every subscribed video is shown at: sent as `video_size`
+    /// once the hub has the subscription, so the hub picks the simulcast layer from it.
+    /// `None` sends nothing and the hub keeps its default (the top layer).
+    pub video_size: Option<(u32, u32)>,
+    /// Send and receive through a relay of our own that drops and delays datagrams
+    /// (seeded from `media.seed`).
+    pub impair: Option<Impairment>,
 }
 
 impl Default for ParticipantOptions {
@@ -45,6 +52,8 @@ impl Default for ParticipantOptions {
             bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             token: None,
             join_timeout: Duration::from_secs(10),
+            video_size: None,
+            impair: None,
         }
     }
 }
@@ -101,6 +110,16 @@ impl Participant {
             s.phases.joined_ms = Some(ms_since(started));
         });
         let (pc, peer_events) = peer::build(&shared, opts.bind_ip).await?;
+        let mut tasks = Vec::new();
+        let relay = match opts.impair {
+            Some(imp) => {
+                let seed = opts.media.seed.wrapping_mul(0x9e37_79b9).wrapping_add(17);
+                let (relay, task) = Relay::start(opts.bind_ip, imp, seed).await?;
+                tasks.push(task);
+                Some(relay)
+            }
+            None => None,
+        };
         let publisher = Publisher::add(&pc, &opts.media).await?;
         let mut neg = Negotiator {
             me: id.clone(),
@@ -113,7 +132,9 @@ impl Participant {
             media_started: false,
             pending: Vec::new(),
             known: HashSet::new(),
-            media: Arc::new(Mutex::new(Vec::new())),
+            unsized_tracks: Vec::new(),
+            relay,
+            media: Arc::new(Mutex::new(tasks)),
         };
         if opts.subscribe {
             neg.queue(tracks);
@@ -142,9 +163,20 @@ impl Participant {
         &self.room
     }
 
+    /// Reads the stats in place: cheaper than [`Self::stats`] when only a little is needed
+    /// (the snapshot clones every latency sample).
+    pub fn with_stats<R>(&self, f: impl FnOnce(&ParticipantStats) -> R) -> R {
+        self.shared.with_stats(|s| f(s))
+    }
+
     /// A snapshot of everything measured so far.
     pub fn stats(&self) -> ParticipantStats {
         self.shared.with_stats(|s| s.clone())
+    }
+
+    /// Totals so far and the latency samples since the previous call (the timeline's input).
+    pub fn take_interval(&self) -> crate::stats::Interval {
+        self.shared.with_stats(|s| s.take_interval())
     }
 
     /// Tells the hub the size a subscribed video is shown at (it picks the simulcast layer
@@ -205,210 +237,4 @@ async fn wait_joined(rx: &mut SignalRx) -> anyhow::Result<(ParticipantId, Vec<Tr
         }
     }
     bail!("the hub closed the websocket before `joined`")
-}
-
-/// What the [`Participant`] handle asks of its signaling loop.
-enum Cmd {
-    Send(ClientMessage),
-    Leave,
-}
-
-/// The negotiation state: one offer in flight at a time.
-struct Negotiator {
-    me: ParticipantId,
-    pc: Arc<dyn PeerConnection>,
-    shared: Arc<Shared>,
-    publisher: Publisher,
-    opts: ParticipantOptions,
-    in_flight: bool,
-    first_sent: bool,
-    media_started: bool,
-    /// Tracks to subscribe in the next offer.
-    pending: Vec<TrackInfo>,
-    /// Tracks already subscribed or pending, so repeats are ignored.
-    known: HashSet<TrackId>,
-    media: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl Negotiator {
-    fn queue(&mut self, tracks: Vec<TrackInfo>) {
-        for t in tracks {
-            if t.participant != self.me && self.known.insert(t.track.clone()) {
-                self.pending.push(t);
-            }
-        }
-    }
-
-    /// Sends an offer with the publications (first time) and the pending subscriptions.
-    async fn offer(&mut self, tx: &mut SignalTx) -> anyhow::Result<()> {
-        let pending = std::mem::take(&mut self.pending);
-        let mut added = Vec::new();
-        for info in pending {
-            let kind = match info.kind {
-                TrackKind::Audio => RtpCodecKind::Audio,
-                TrackKind::Video => RtpCodecKind::Video,
-            };
-            let init = RTCRtpTransceiverInit {
-                direction: RTCRtpTransceiverDirection::Recvonly,
-                ..Default::default()
-            };
-            added.push((
-                self.pc.add_transceiver_from_kind(kind, Some(init)).await?,
-                info,
-            ));
-        }
-        let offer = self.pc.create_offer(None).await?;
-        self.pc.set_local_description(offer).await?;
-        let sdp = self
-            .pc
-            .local_description()
-            .await
-            .map(|d| d.sdp)
-            .context("no local description")?;
-        let mut subscribe = Vec::new();
-        self.shared
-            .with_stats(|s| s.subscribed += added.len() as u64);
-        for (t, info) in added {
-            let mid = t.mid().await?.context("subscription m-line has no mid")?;
-            self.shared
-                .subs
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(mid.clone(), info.clone());
-            subscribe.push(SubscribeSpec {
-                mid,
-                track: info.track,
-            });
-        }
-        let publish = if self.first_sent {
-            Vec::new()
-        } else {
-            self.publisher.specs().await?
-        };
-        tracing::debug!(
-            publish = publish.len(),
-            subscribe = subscribe.len(),
-            "offer"
-        );
-        tx.send(&ClientMessage::Offer {
-            sdp,
-            publish,
-            subscribe,
-        })
-        .await?;
-        self.first_sent = true;
-        self.in_flight = true;
-        Ok(())
-    }
-
-    async fn on_answer(&mut self, sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
-        self.pc
-            .set_remote_description(RTCSessionDescription::answer(sdp)?)
-            .await?;
-        self.in_flight = false;
-        let since = ms_since(self.shared.joined_at);
-        self.shared.with_stats(|s| {
-            s.negotiations += 1;
-            s.phases.answer_ms.get_or_insert(since);
-        });
-        if !self.media_started {
-            self.media_started = true;
-            let tasks = self.publisher.start(&self.shared, &self.opts.media).await?;
-            self.media
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend(tasks);
-        }
-        self.offer_if_due(tx).await
-    }
-
-    async fn offer_if_due(&mut self, tx: &mut SignalTx) -> anyhow::Result<()> {
-        if !self.in_flight && !self.pending.is_empty() {
-            self.offer(tx).await?;
-        }
-        Ok(())
-    }
-
-    async fn on_message(&mut self, msg: ServerMessage, tx: &mut SignalTx) -> anyhow::Result<()> {
-        match msg {
-            ServerMessage::Answer { sdp, published } => {
-                tracing::debug!(published = published.len(), "answer");
-                self.on_answer(sdp, tx).await?;
-            }
-            ServerMessage::TrackPublished { track } if self.opts.subscribe => {
-                self.queue(vec![track]);
-                self.offer_if_due(tx).await?;
-            }
-            ServerMessage::Error {
-                code,
-                message,
-                fatal,
-            } => {
-                tracing::warn!(?code, %message, fatal, "hub error");
-                self.shared
-                    .with_stats(|s| s.hub_errors.push(format!("{code:?}: {message}")));
-                // A refused offer gets no answer: take it back so the next one starts clean.
-                let offer_refused = matches!(
-                    code,
-                    ErrorCode::InvalidSdp | ErrorCode::NegotiationFailed | ErrorCode::UnknownTrack
-                );
-                if self.in_flight && offer_refused {
-                    self.in_flight = false;
-                    if let Ok(rollback) = RTCSessionDescription::rollback(None) {
-                        let _ = self.pc.set_local_description(rollback).await;
-                    }
-                }
-                if fatal {
-                    bail!("fatal hub error {code:?}: {message}");
-                }
-            }
-            other => tracing::trace!(?other, "event"),
-        }
-        Ok(())
-    }
-}
-
-/// The participant's signaling loop: hub messages, local candidates, leave.
-async fn run(
-    mut neg: Negotiator,
-    mut tx: SignalTx,
-    mut rx: SignalRx,
-    mut peer_events: mpsc::UnboundedReceiver<PeerEvent>,
-    mut cmd_rx: mpsc::UnboundedReceiver<Cmd>,
-) {
-    loop {
-        tokio::select! {
-            msg = rx.recv() => match msg {
-                Some(Ok(msg)) => {
-                    if let Err(e) = neg.on_message(msg, &mut tx).await {
-                        tracing::warn!(error = %format!("{e:#}"), "signaling");
-                        neg.shared.with_stats(|s| s.hub_errors.push(format!("client: {e:#}")));
-                    }
-                }
-                Some(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "bad frame from hub"),
-                None => {
-                    tracing::info!("hub closed the websocket");
-                    break;
-                }
-            },
-            Some(event) = peer_events.recv() => match event {
-                PeerEvent::Candidate(candidate) => {
-                    let _ = tx.send(&ClientMessage::Candidate { candidate, mid: None }).await;
-                }
-                PeerEvent::Down(state) => tracing::info!(%state, "peer connection down"),
-            },
-            cmd = cmd_rx.recv() => match cmd {
-                Some(Cmd::Send(msg)) => {
-                    if let Err(e) = tx.send(&msg).await {
-                        tracing::warn!(error = %format!("{e:#}"), "signaling send");
-                    }
-                }
-                Some(Cmd::Leave) | None => {
-                    let _ = tx.send(&ClientMessage::Leave).await;
-                    tx.close().await;
-                    break;
-                }
-            },
-        }
-    }
 }

@@ -14,11 +14,12 @@ use rtc::interceptor::{Attribute, Interceptor, Packet, Slot, StreamInfo, TaggedP
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
 use rtc::peer_connection::configuration::media_engine::{
-    MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
+    MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8, MediaEngine,
 };
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RtpCodecKind,
 };
@@ -36,6 +37,8 @@ use crate::stats::{ParticipantStats, ms_since};
 /// RTP payload types we offer; the hub may answer others, senders read the negotiated ones.
 pub const OPUS_PT: u8 = 111;
 pub const VP8_PT: u8 = 96;
+/// RTX (RFC 4588) for VP8: without it the hub (str0m) does not retransmit what we NACK.
+pub const VP8_RTX_PT: u8 = 97;
 pub const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 pub const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
 pub const RID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
@@ -140,7 +143,10 @@ pub(crate) async fn build(
     let mut media_engine = media_engine()?;
     let registry = register_default_interceptors(Registry::new(), &mut media_engine)?
         // Last in the chain, so every interceptor has seen the RTCP before it is marked.
-        .with(Slot::from(14_000), KeyframeRequestTap::default());
+        .with(Slot::from(14_000), Tap::application_side())
+        // First from the wire: sees the NACKs and PLIs the generators emit and every inbound
+        // feedback before anything consumes it.
+        .with(Slot::from(100), Tap::wire_side(Arc::clone(shared)));
     let settings = SettingEngineBuilder::new()
         .with_multicast_dns_mode(MulticastDnsMode::Disabled)
         .build();
@@ -197,6 +203,20 @@ fn media_engine() -> anyhow::Result<MediaEngine> {
         },
         RtpCodecKind::Video,
     )?;
+    let rtx = RTCRtpCodec {
+        mime_type: MIME_TYPE_RTX.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: format!("apt={VP8_PT}"),
+        rtcp_feedback: vec![],
+    };
+    me.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: rtx,
+            payload_type: VP8_RTX_PT,
+        },
+        RtpCodecKind::Video,
+    )?;
     for uri in [MID_URI, AUDIO_LEVEL_URI] {
         let cap = RTCRtpHeaderExtensionCapability {
             uri: uri.to_owned(),
@@ -206,15 +226,59 @@ fn media_engine() -> anyhow::Result<MediaEngine> {
     Ok(me)
 }
 
-/// Marks inbound RTCP that carries a keyframe request (PLI or FIR) for delivery to the
-/// application; the rest ends in the interceptor chain as usual.
-#[derive(Default)]
-struct KeyframeRequestTap {
+/// An interceptor that lets everything through. On the application side it marks inbound
+/// RTCP that carries a keyframe request (PLI or FIR) for delivery to the application (the
+/// rest ends in the interceptor chain as usual); on the wire side it counts the feedback that
+/// goes out and comes in, into the participant's [`Feedback`](crate::stats::Feedback).
+struct Tap {
     reads: VecDeque<TaggedPacket>,
     writes: VecDeque<TaggedPacket>,
+    wire: Option<Arc<Shared>>,
 }
 
-impl Protocol<TaggedPacket, TaggedPacket, ()> for KeyframeRequestTap {
+impl Tap {
+    fn application_side() -> Tap {
+        Tap {
+            reads: VecDeque::new(),
+            writes: VecDeque::new(),
+            wire: None,
+        }
+    }
+
+    fn wire_side(shared: Arc<Shared>) -> Tap {
+        Tap {
+            wire: Some(shared),
+            ..Tap::application_side()
+        }
+    }
+}
+
+/// Counts one RTCP batch: `outbound` ones are ours (a subscriber's NACKs and PLIs).
+fn count_feedback(shared: &Shared, packets: &[Box<dyn rtc::rtcp::Packet>], outbound: bool) {
+    for p in packets {
+        let any = p.as_any();
+        let pli = any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>();
+        let nack = any.downcast_ref::<TransportLayerNack>();
+        if !pli && nack.is_none() {
+            continue;
+        }
+        shared.with_stats(|s| match (outbound, nack) {
+            (true, Some(n)) => {
+                s.feedback.nacks_sent += 1;
+                for pair in &n.nacks {
+                    let seqs = pair.packet_list();
+                    s.feedback.nacked_seqs_sent += seqs.len() as u64;
+                    s.note_nacked(n.media_ssrc, seqs);
+                }
+            }
+            (true, None) => s.feedback.plis_sent += 1,
+            (false, Some(_)) => s.feedback.nacks_received += 1,
+            (false, None) => s.feedback.plis_received += 1,
+        });
+    }
+}
+
+impl Protocol<TaggedPacket, TaggedPacket, ()> for Tap {
     type Rout = TaggedPacket;
     type Wout = TaggedPacket;
     type Eout = ();
@@ -223,12 +287,12 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for KeyframeRequestTap {
 
     fn handle_read(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
         if let Packet::Rtcp(packets) = &msg.message.packet {
-            let wanted = packets.iter().any(|p| {
-                let any = p.as_any();
-                any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>()
-            });
-            if wanted {
-                msg.message.add(Attribute::DeliverToApplication);
+            match &self.wire {
+                Some(shared) => count_feedback(shared, packets, false),
+                None if wants_keyframe(packets) => {
+                    msg.message.add(Attribute::DeliverToApplication);
+                }
+                None => {}
             }
         }
         self.reads.push_back(msg);
@@ -240,6 +304,9 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for KeyframeRequestTap {
     }
 
     fn handle_write(&mut self, msg: TaggedPacket) -> Result<(), Self::Error> {
+        if let (Some(shared), Packet::Rtcp(packets)) = (&self.wire, &msg.message.packet) {
+            count_feedback(shared, packets, true);
+        }
         self.writes.push_back(msg);
         Ok(())
     }
@@ -249,7 +316,7 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for KeyframeRequestTap {
     }
 }
 
-impl Interceptor for KeyframeRequestTap {
+impl Interceptor for Tap {
     fn bind_local_stream(&mut self, _info: &StreamInfo) {}
     fn unbind_local_stream(&mut self, _info: &StreamInfo) {}
     fn bind_remote_stream(&mut self, _info: &StreamInfo) {}

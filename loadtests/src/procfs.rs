@@ -43,6 +43,16 @@ pub fn rss_kib(pid: &str) -> Option<u64> {
     parse_status_rss_kib(&text)
 }
 
+/// The 1-minute load average from the text of `/proc/loadavg`.
+pub fn parse_loadavg(text: &str) -> Option<f64> {
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// The machine's 1-minute load average now.
+pub fn load_avg_1m() -> Option<f64> {
+    parse_loadavg(&std::fs::read_to_string("/proc/loadavg").ok()?)
+}
+
 /// One reading of the hub (when a pid was given) and the generator.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Sample {
@@ -97,6 +107,17 @@ impl Sampler {
         s
     }
 
+    /// The series so far, in time order; sampling goes on.
+    pub fn series(&self) -> Vec<Sample> {
+        let mut v = self
+            .samples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        v.sort_by_key(|s| s.t_ms);
+        v
+    }
+
     /// Stops sampling and returns the series in time order.
     pub fn finish(self) -> Vec<Sample> {
         let _ = self.stop.send(());
@@ -128,6 +149,15 @@ mod tests {
         assert_eq!(parse_stat_cpu_ticks(stat), Some(1234 + 567));
         assert_eq!(parse_stat_cpu_ticks("1 (x) S 1"), None);
         assert_eq!(parse_stat_cpu_ticks("no parens"), None);
+    }
+
+    #[test]
+    fn reads_load_average() {
+        assert_eq!(
+            parse_loadavg("16.01 16.36 14.68 9/812 27135\n"),
+            Some(16.01)
+        );
+        assert_eq!(parse_loadavg(""), None);
     }
 
     #[test]

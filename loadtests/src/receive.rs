@@ -10,7 +10,7 @@ use sfu::TrackKind;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use crate::peer::Shared;
-use crate::stats::ms_since;
+use crate::stats::{Arrival, ms_since};
 use crate::synth::{self, now_us};
 
 /// Reads one remote track until it ends.
@@ -32,18 +32,21 @@ pub(crate) async fn read_track(track: Arc<dyn TrackRemote>, shared: Arc<Shared>)
                 let since = ms_since(shared.joined_at);
                 let now = now_us();
                 let keyframe = parsed.keyframe;
+                let arrival = Arrival {
+                    ssrc: packet.header.ssrc,
+                    seq: packet.header.sequence_number,
+                    payload_len: packet.payload.len(),
+                    parsed,
+                    since_join_ms: since,
+                    now_us: now,
+                    repaired: false,
+                };
                 shared.with_stats(|s| {
                     s.phases.first_rtp_ms.get_or_insert(since);
                     if keyframe {
                         s.phases.first_keyframe_ms.get_or_insert(since);
                     }
-                    s.received.entry(key.clone()).or_default().record(
-                        (packet.header.ssrc, packet.header.sequence_number),
-                        packet.payload.len(),
-                        parsed,
-                        since,
-                        now,
-                    )
+                    s.record(&key, arrival);
                 });
             }
             TrackRemoteEvent::OnEnded | TrackRemoteEvent::OnError => break,

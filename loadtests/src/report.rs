@@ -8,7 +8,7 @@ use serde::Serialize;
 use sfu::{ParticipantId, TrackKind};
 
 use crate::procfs::Sample;
-use crate::stats::{ParticipantStats, TrackRecvStats, percentile};
+use crate::stats::{Feedback, Interval, ParticipantStats, TrackRecvStats, percentile};
 
 /// The generator may use this much of one core on average over the window; above it the
 /// run is invalid (its own scheduling delays would show up as the hub's latency and loss).
@@ -90,6 +90,16 @@ pub struct MediaReport {
     pub expected_packets: u64,
     pub lost_packets: u64,
     pub loss_fraction: f64,
+    /// Packets missing on first transmission: those never received plus those received only
+    /// after we NACKed them (`repaired_packets`), over `expected_packets`.
+    pub lost_before_rtx_packets: u64,
+    pub repaired_packets: u64,
+    pub loss_before_rtx_fraction: f64,
+    /// RFC 3550 interarrival jitter at the window's end, mean and max over received tracks.
+    pub jitter_us_mean: f64,
+    pub jitter_us_max: f64,
+    /// RTCP feedback during the window, all participants together.
+    pub feedback: Feedback,
     /// One-way latency, publisher's send call to subscriber's read, from the probes.
     pub latency_us: Percentiles,
     pub audio_latency_us: Percentiles,
@@ -129,7 +139,18 @@ pub struct GeneratorReport {
     pub cpu_cores: f64,
     /// Highest one-second CPU use in cores between consecutive samples.
     pub cpu_cores_peak: f64,
+    /// Longest lateness of the generator's once-a-second timer in the window (ms): time its
+    /// runtime waited for a CPU that other processes held.
+    pub timer_lag_ms_max: f64,
+    /// The machine's 1-minute load average at the window's end (`/proc/loadavg`).
+    pub load_avg_1m: Option<f64>,
 }
+
+/// A timer this late means the generator was starved: latency and loss include its waiting
+/// (a warning).
+pub const TIMER_LAG_WARN_MS: f64 = 20.0;
+/// This late, the run is invalid: the generator, not the hub, is what was measured.
+pub const TIMER_LAG_INVALID_MS: f64 = 50.0;
 
 /// One participant's view of the window.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -148,15 +169,117 @@ pub struct ParticipantReport {
     pub bytes: u64,
     pub expected_packets: u64,
     pub lost_packets: u64,
+    pub lost_before_rtx_packets: u64,
+    /// Highest RFC 3550 jitter among its received tracks at the window's end.
+    pub jitter_us_max: f64,
+    pub feedback: Feedback,
+    /// The tile size it asked for (`video_size`), when any.
+    pub tile: Option<(u32, u32)>,
+    /// What it received per layer (`audio`, `q`, `h`, `f`): shows the tile size at work.
+    pub packets_by_layer: BTreeMap<String, u64>,
     pub latency_p50_us: Option<u32>,
     pub latency_p99_us: Option<u32>,
     pub hub_errors: Vec<String>,
 }
 
+/// One second of the window, all participants together (the HTML plots draw these).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TimelinePoint {
+    /// Milliseconds since the run started, at the end of this interval.
+    pub t_ms: u64,
+    pub packets_per_s: f64,
+    pub kbps: f64,
+    pub loss_fraction: f64,
+    pub loss_before_rtx_fraction: f64,
+    pub latency_us: Percentiles,
+}
+
+impl TimelinePoint {
+    /// The interval of `dt_s` seconds between two readings of the same participants.
+    pub fn between(
+        t: std::time::Duration,
+        dt_s: f64,
+        prev: &[Interval],
+        now: &[Interval],
+    ) -> TimelinePoint {
+        let (mut packets, mut bytes, mut lost, mut repaired) = (0u64, 0u64, 0u64, 0u64);
+        let mut latency = Vec::new();
+        for (i, n) in now.iter().enumerate() {
+            let p = prev.get(i).cloned().unwrap_or_default();
+            packets += n.packets.saturating_sub(p.packets);
+            bytes += n.bytes.saturating_sub(p.bytes);
+            lost += n.lost.saturating_sub(p.lost);
+            repaired += n.repaired.saturating_sub(p.repaired);
+            latency.extend_from_slice(&n.latency_us);
+        }
+        let expected = packets + lost;
+        let dt = dt_s.max(1e-3);
+        TimelinePoint {
+            t_ms: t.as_millis() as u64,
+            packets_per_s: packets as f64 / dt,
+            kbps: bytes as f64 * 8.0 / 1000.0 / dt,
+            loss_fraction: fraction(lost, expected),
+            loss_before_rtx_fraction: fraction(lost + repaired, expected),
+            latency_us: Percentiles::of(&latency),
+        }
+    }
+}
+
+/// `part / whole`, 0 when there is no whole.
+pub fn fraction(part: u64, whole: u64) -> f64 {
+    if whole > 0 {
+        part as f64 / whole as f64
+    } else {
+        0.0
+    }
+}
+
+/// Joins and leaves beside the base meeting (`churn` scenario).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChurnReport {
+    pub rate_per_s: f64,
+    pub attempted: usize,
+    pub joined: usize,
+    /// Joined but never received an RTP packet during their stay.
+    pub no_media: usize,
+    pub left: usize,
+    /// `name: error` of the first failures (at most 20).
+    pub failures: Vec<String>,
+    pub failures_total: usize,
+    pub connected_ms: MsDist,
+    pub first_rtp_ms: MsDist,
+}
+
+/// One step of a `ramp`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RampStep {
+    pub step: usize,
+    pub participants: usize,
+    pub valid: bool,
+    pub loss_fraction: f64,
+    pub latency_p99_us: Option<u32>,
+    pub forwarded_packets_per_s: f64,
+    pub hub_cpu_cores: Option<f64>,
+    pub hub_cpu_us_per_packet: Option<f64>,
+    /// Why the step is not good; empty when it is.
+    pub failed: Vec<String>,
+}
+
+/// The steps of a `ramp` and the last one within the limits.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RampReport {
+    pub steps: Vec<RampStep>,
+    /// Index into `steps`; `None` when even the first step broke a limit.
+    pub last_good: Option<usize>,
+    pub last_good_participants: Option<usize>,
+    /// Why the ramp stopped.
+    pub stopped: String,
+}
+
 /// The whole run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
-    /// `meeting`.
+    /// `meeting`, `hearing`, `audio-only`, `churn` or `ramp`.
     pub scenario: String,
     pub config: serde_json::Value,
     /// False when the figures cannot be trusted; `invalid_reasons` says why.
@@ -173,6 +296,12 @@ pub struct Report {
     pub hub: Option<HubReport>,
     pub generator: GeneratorReport,
     pub participants: Vec<ParticipantReport>,
+    /// Once a second during the (last) window: rates, loss and latency percentiles.
+    pub timeline: Vec<TimelinePoint>,
+    /// The `churn` scenario's joins and leaves.
+    pub churn: Option<ChurnReport>,
+    /// The `ramp` scenario's steps.
+    pub ramp: Option<RampReport>,
     /// The once-a-second `/proc` series of the whole run.
     pub samples: Vec<Sample>,
 }
@@ -186,6 +315,9 @@ pub struct TrackWindow {
     pub bytes: u64,
     pub expected: u64,
     pub lost: u64,
+    pub repaired: u64,
+    /// The running estimate at the window's end.
+    pub jitter_us: f64,
     pub latency_us: Vec<u32>,
     pub packets_by_layer: BTreeMap<String, u64>,
 }
@@ -212,6 +344,8 @@ pub fn track_windows(start: Option<&ParticipantStats>, end: &ParticipantStats) -
                 bytes: e.bytes.saturating_sub(s.bytes),
                 expected: (e.packets + e.lost).saturating_sub(s.packets + s.lost),
                 lost: e.lost.saturating_sub(s.lost),
+                repaired: e.repaired.saturating_sub(s.repaired),
+                jitter_us: e.jitter_us,
                 latency_us: e
                     .latency_us
                     .get(s.latency_us.len()..)
@@ -221,6 +355,17 @@ pub fn track_windows(start: Option<&ParticipantStats>, end: &ParticipantStats) -
             }
         })
         .collect()
+}
+
+/// Packets per layer summed over `windows`.
+pub fn layers_of(windows: &[TrackWindow]) -> BTreeMap<String, u64> {
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    for t in windows {
+        for (l, n) in &t.packets_by_layer {
+            *out.entry(l.clone()).or_default() += n;
+        }
+    }
+    out
 }
 
 /// Distinct (publisher, kind) pairs among `expected` publishers that delivered packets.
@@ -261,13 +406,20 @@ pub fn peak_cores(samples: &[Sample], ticks_per_s: u64) -> f64 {
 }
 
 /// The validity rule: the generator's mean CPU over the window must stay at or under
-/// [`GENERATOR_CORE_LIMIT`] cores, and everyone must have joined.
+/// [`GENERATOR_CORE_LIMIT`] cores, its timer must not fire more than
+/// [`TIMER_LAG_INVALID_MS`] late, and everyone must have joined.
 pub fn invalid_reasons(generator: &GeneratorReport, join: &JoinReport) -> Vec<String> {
     let mut out = Vec::new();
     if generator.cpu_cores > GENERATOR_CORE_LIMIT {
         out.push(format!(
             "load generator used {:.2} cores on average over the window (limit {GENERATOR_CORE_LIMIT})",
             generator.cpu_cores
+        ));
+    }
+    if generator.timer_lag_ms_max > TIMER_LAG_INVALID_MS {
+        out.push(format!(
+            "load generator starved: its timer fired {:.0} ms late (limit {TIMER_LAG_INVALID_MS} ms)",
+            generator.timer_lag_ms_max
         ));
     }
     if join.joined < join.attempted {
@@ -278,4 +430,63 @@ pub fn invalid_reasons(generator: &GeneratorReport, join: &JoinReport) -> Vec<St
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_point_is_the_difference_of_two_readings() {
+        let at = |packets, bytes, lost, repaired, lat: &[u32]| Interval {
+            packets,
+            bytes,
+            lost,
+            repaired,
+            latency_us: lat.to_vec(),
+        };
+        let prev = [at(100, 10_000, 1, 0, &[]), at(50, 5_000, 0, 0, &[])];
+        let now = [
+            at(190, 19_000, 3, 4, &[1_000, 3_000]),
+            at(100, 10_000, 0, 0, &[2_000]),
+        ];
+        let p = TimelinePoint::between(std::time::Duration::from_secs(7), 0.5, &prev, &now);
+        assert_eq!(p.t_ms, 7_000);
+        // 140 packets and 14,000 bytes in half a second.
+        assert_eq!((p.packets_per_s, p.kbps), (280.0, 224.0));
+        // 2 lost and 4 repaired of 142 expected.
+        assert!((p.loss_fraction - 2.0 / 142.0).abs() < 1e-12);
+        assert!((p.loss_before_rtx_fraction - 6.0 / 142.0).abs() < 1e-12);
+        assert_eq!((p.latency_us.samples, p.latency_us.p50), (3, Some(2_000)));
+        // A participant that was not there before counts from zero.
+        let p = TimelinePoint::between(std::time::Duration::ZERO, 1.0, &[], &now[..1]);
+        assert_eq!(p.packets_per_s, 190.0);
+    }
+
+    #[test]
+    fn a_busy_or_starved_generator_invalidates_the_run() {
+        let join = JoinReport {
+            attempted: 2,
+            joined: 2,
+            ..Default::default()
+        };
+        let fine = GeneratorReport {
+            cpu_cores: 0.5,
+            timer_lag_ms_max: 10.0,
+            ..Default::default()
+        };
+        assert!(invalid_reasons(&fine, &join).is_empty());
+        let busy = GeneratorReport {
+            cpu_cores: 0.95,
+            ..fine.clone()
+        };
+        assert!(invalid_reasons(&busy, &join)[0].contains("0.95 cores"));
+        let starved = GeneratorReport {
+            timer_lag_ms_max: 120.0,
+            ..fine.clone()
+        };
+        assert!(invalid_reasons(&starved, &join)[0].contains("120 ms late"));
+        let short = JoinReport { joined: 1, ..join };
+        assert!(invalid_reasons(&fine, &short)[0].contains("1 of 2"));
+    }
 }

@@ -1,7 +1,7 @@
 //! What a participant measured: per received track counters, latency samples and loss, and
 //! per published stream counters. Plain data, serialisable into the load report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -29,6 +29,15 @@ pub struct TrackRecvStats {
     /// Packets missing by RTP sequence number, summed over the SSRCs the track arrived on
     /// (the hub sends one SSRC and keeps numbers continuous across layer switches).
     pub lost: u64,
+    /// Packets that arrived only after we NACKed them: missing on first transmission and
+    /// repaired by a retransmission. Loss before repair = `lost` + `repaired`.
+    pub repaired: u64,
+    /// Packets whose sequence number had already arrived (not counted anywhere else).
+    pub duplicates: u64,
+    /// RFC 3550 interarrival jitter in microseconds: J += (|D| − J) / 16, with D the change
+    /// of one-way transit between consecutive first transmissions, from the probes' send
+    /// times (packets of one frame share an RTP timestamp but not a send time).
+    pub jitter_us: f64,
     /// Packets that carried a probe, per simulcast layer (`audio`, `q`, `h`, `f`).
     pub packets_by_layer: BTreeMap<String, u64>,
     /// One-way latency samples in microseconds (probe send time to arrival).
@@ -36,40 +45,60 @@ pub struct TrackRecvStats {
     pub latency_us: Vec<u32>,
     #[serde(skip)]
     seq: BTreeMap<u32, SeqTracker>,
+    #[serde(skip)]
+    last_transit_us: Option<i64>,
+}
+
+/// One received RTP packet as the track reader saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    pub ssrc: u32,
+    pub seq: u16,
+    pub payload_len: usize,
+    pub parsed: Parsed,
+    /// Milliseconds from the join call to now.
+    pub since_join_ms: u64,
+    /// Wall clock now, the clock of the probes.
+    pub now_us: u64,
+    /// We had NACKed this sequence number before it arrived.
+    pub repaired: bool,
 }
 
 impl TrackRecvStats {
-    /// Accounts one received packet. `since_join_ms` is the time from join to now.
-    pub fn record(
-        &mut self,
-        rtp: (u32, u16),
-        payload_len: usize,
-        parsed: Parsed,
-        since_join_ms: u64,
-        now_us: u64,
-    ) {
+    /// Accounts one received packet; returns its latency sample, if it carried a probe.
+    /// A duplicate sequence number only counts in `duplicates`.
+    pub fn record(&mut self, a: Arrival) -> Option<u32> {
+        if !self.seq.entry(a.ssrc).or_default().push(a.seq) {
+            self.duplicates += 1;
+            return None;
+        }
         self.packets += 1;
-        self.bytes += payload_len as u64;
-        self.first_packet_ms.get_or_insert(since_join_ms);
-        if parsed.keyframe {
+        self.bytes += a.payload_len as u64;
+        self.first_packet_ms.get_or_insert(a.since_join_ms);
+        if a.parsed.keyframe {
             self.keyframes += 1;
         }
-        let (ssrc, seq) = rtp;
-        self.seq.entry(ssrc).or_default().push(seq);
+        self.repaired += u64::from(a.repaired);
         self.lost = self.seq.values().map(SeqTracker::lost).sum();
-        if let Some(probe) = parsed.probe {
-            let name = match probe.layer {
-                Layer::Audio => "audio",
-                l => l.rid(),
-            };
-            *self.packets_by_layer.entry(name.to_owned()).or_default() += 1;
-            if self.latency_us.len() < MAX_LATENCY_SAMPLES {
-                let lat = now_us
-                    .saturating_sub(probe.sent_us)
-                    .min(u64::from(u32::MAX));
-                self.latency_us.push(lat as u32);
+        let probe = a.parsed.probe?;
+        let transit = a.now_us as i64 - probe.sent_us as i64;
+        if !a.repaired {
+            if let Some(prev) = self.last_transit_us {
+                let d = (transit - prev).abs() as f64;
+                self.jitter_us += (d - self.jitter_us) / 16.0;
             }
+            self.last_transit_us = Some(transit);
         }
+        let name = match probe.layer {
+            Layer::Audio => "audio",
+            l => l.rid(),
+        };
+        *self.packets_by_layer.entry(name.to_owned()).or_default() += 1;
+        let lat = transit.clamp(0, i64::from(u32::MAX)) as u32;
+        if self.latency_us.len() < MAX_LATENCY_SAMPLES {
+            self.latency_us.push(lat);
+        }
+        Some(lat)
     }
 
     /// Latency percentile `p` in 0..=100, in microseconds; `None` without samples.
@@ -96,24 +125,40 @@ struct SeqTracker {
     first: Option<i64>,
     max_ext: i64,
     received: i64,
+    /// Extended numbers received within [`DUPLICATE_WINDOW`] of the highest, to tell a
+    /// duplicate (e.g. a retransmission of what had arrived after all) from a first arrival.
+    seen: BTreeSet<i64>,
 }
 
+/// How far back duplicates are recognised, in sequence numbers.
+const DUPLICATE_WINDOW: i64 = 4096;
+
 impl SeqTracker {
-    fn push(&mut self, seq: u16) {
+    /// Accounts `seq`; false when it is a duplicate (then nothing is counted).
+    fn push(&mut self, seq: u16) -> bool {
         let seq = i64::from(seq);
-        if self.first.is_none() {
+        let ext = if self.first.is_none() {
             self.first = Some(seq);
             self.max_ext = seq;
+            seq
         } else {
             // Unwrap around the max seen: the extended value closest to it.
             let base = self.max_ext - (self.max_ext & 0xffff);
-            let ext = [base + seq - 0x1_0000, base + seq, base + seq + 0x1_0000]
+            [base + seq - 0x1_0000, base + seq, base + seq + 0x1_0000]
                 .into_iter()
                 .min_by_key(|c| (c - self.max_ext).abs())
-                .unwrap_or(seq);
-            self.max_ext = self.max_ext.max(ext);
+                .unwrap_or(seq)
+        };
+        if !self.seen.insert(ext) {
+            return false;
+        }
+        self.max_ext = self.max_ext.max(ext);
+        // Pruned in halves so the cost per packet stays constant.
+        if self.seen.len() as i64 > 2 * DUPLICATE_WINDOW {
+            self.seen = self.seen.split_off(&(self.max_ext - DUPLICATE_WINDOW));
         }
         self.received += 1;
+        true
     }
 
     fn lost(&self) -> u64 {
@@ -171,9 +216,100 @@ pub struct ParticipantStats {
     pub received: BTreeMap<String, TrackRecvStats>,
     /// Keyed by `audio`, `video` or `video/<rid>`.
     pub sent: BTreeMap<String, SendStats>,
+    /// RTCP feedback this participant sent and received, counted at the wire.
+    pub feedback: Feedback,
+    /// (SSRC, sequence) we NACKed and that has not arrived since.
+    #[serde(skip)]
+    pub nacked: HashSet<(u32, u16)>,
+    /// Latency samples since the last [`ParticipantStats::take_interval`], all tracks.
+    #[serde(skip)]
+    pub interval_latency_us: Vec<u32>,
 }
 
+/// RTCP feedback messages, counted by the wire-side interceptor of the participant.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Feedback {
+    /// Generic NACK packets we sent (as a subscriber) and the sequence numbers they listed.
+    pub nacks_sent: u64,
+    pub nacked_seqs_sent: u64,
+    /// PLI or FIR we sent.
+    pub plis_sent: u64,
+    /// NACK packets the hub sent us (as a publisher).
+    pub nacks_received: u64,
+    /// PLI or FIR the hub sent us.
+    pub plis_received: u64,
+}
+
+impl Feedback {
+    /// What was counted after `start` (both snapshots of the same participant).
+    pub fn since(&self, start: &Feedback) -> Feedback {
+        Feedback {
+            nacks_sent: self.nacks_sent.saturating_sub(start.nacks_sent),
+            nacked_seqs_sent: self.nacked_seqs_sent.saturating_sub(start.nacked_seqs_sent),
+            plis_sent: self.plis_sent.saturating_sub(start.plis_sent),
+            nacks_received: self.nacks_received.saturating_sub(start.nacks_received),
+            plis_received: self.plis_received.saturating_sub(start.plis_received),
+        }
+    }
+
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &Feedback) {
+        self.nacks_sent += other.nacks_sent;
+        self.nacked_seqs_sent += other.nacked_seqs_sent;
+        self.plis_sent += other.plis_sent;
+        self.nacks_received += other.nacks_received;
+        self.plis_received += other.plis_received;
+    }
+}
+
+/// Cumulative totals over the received tracks, plus latency samples since the last call.
+#[derive(Debug, Clone, Default)]
+pub struct Interval {
+    pub packets: u64,
+    pub bytes: u64,
+    pub lost: u64,
+    pub repaired: u64,
+    pub latency_us: Vec<u32>,
+}
+
+/// Interval latency samples kept between two `take_interval` calls.
+const MAX_INTERVAL_SAMPLES: usize = 200_000;
+
 impl ParticipantStats {
+    /// Accounts one packet of track `key`; the stats of that track are created on demand.
+    pub fn record(&mut self, key: &str, mut a: Arrival) {
+        a.repaired = !self.nacked.is_empty() && self.nacked.remove(&(a.ssrc, a.seq));
+        let lat = self.received.entry(key.to_owned()).or_default().record(a);
+        if let Some(lat) = lat.filter(|_| self.interval_latency_us.len() < MAX_INTERVAL_SAMPLES) {
+            self.interval_latency_us.push(lat);
+        }
+    }
+
+    /// Notes sequence numbers we asked the hub to retransmit.
+    pub fn note_nacked(&mut self, ssrc: u32, seqs: impl IntoIterator<Item = u16>) {
+        // Numbers that never come back would pile up; past this many the oldest state is
+        // worthless anyway (the sender's retransmission buffer is far smaller).
+        if self.nacked.len() > 100_000 {
+            self.nacked.clear();
+        }
+        self.nacked.extend(seqs.into_iter().map(|s| (ssrc, s)));
+    }
+
+    /// The totals now and the latency samples since the previous call.
+    pub fn take_interval(&mut self) -> Interval {
+        let mut out = Interval {
+            latency_us: std::mem::take(&mut self.interval_latency_us),
+            ..Default::default()
+        };
+        for t in self.received.values() {
+            out.packets += t.packets;
+            out.bytes += t.bytes;
+            out.lost += t.lost;
+            out.repaired += t.repaired;
+        }
+        out
+    }
+
     /// Received tracks of `kind` published by `publisher`.
     pub fn from_publisher(
         &self,
@@ -197,14 +333,22 @@ mod tests {
     use super::*;
     use crate::synth::Probe;
 
-    fn parsed(layer: Layer, sent_us: u64, keyframe: bool) -> Parsed {
-        Parsed {
-            probe: Some(Probe {
-                layer,
-                seq: 0,
-                sent_us,
-            }),
-            keyframe,
+    fn arrival(ssrc: u32, seq: u16, layer: Layer, sent_us: u64, now_us: u64) -> Arrival {
+        Arrival {
+            ssrc,
+            seq,
+            payload_len: 10,
+            parsed: Parsed {
+                probe: Some(Probe {
+                    layer,
+                    seq: 0,
+                    sent_us,
+                }),
+                keyframe: false,
+            },
+            since_join_ms: 0,
+            now_us,
+            repaired: false,
         }
     }
 
@@ -212,11 +356,11 @@ mod tests {
     fn counts_loss_across_wraparound_and_ignores_reordering() {
         let mut t = TrackRecvStats::default();
         for seq in [65533u16, 65534, 65535, 1, 0, 3] {
-            t.record((7, seq), 10, parsed(Layer::Q, 0, false), 0, 0);
+            t.record(arrival(7, seq, Layer::Q, 0, 0));
         }
         // Another SSRC on the same track (simulcast without a hub) has its own numbering.
-        t.record((8, 30_000), 10, parsed(Layer::H, 0, false), 0, 0);
-        t.record((8, 30_001), 10, parsed(Layer::H, 0, false), 0, 0);
+        t.record(arrival(8, 30_000, Layer::H, 0, 0));
+        t.record(arrival(8, 30_001, Layer::H, 0, 0));
         // 65533..=3 spans 7 sequence numbers; only 2 never arrived.
         assert_eq!(t.lost, 1);
         assert_eq!(t.packets, 8);
@@ -225,12 +369,69 @@ mod tests {
     #[test]
     fn records_latency_layers_and_keyframes() {
         let mut t = TrackRecvStats::default();
-        t.record((1, 1), 100, parsed(Layer::H, 1_000, true), 5, 4_000);
-        t.record((1, 2), 100, parsed(Layer::H, 2_000, false), 6, 3_000);
+        let mut a = arrival(1, 1, Layer::H, 1_000, 4_000);
+        a.parsed.keyframe = true;
+        a.since_join_ms = 5;
+        t.record(a);
+        t.record(arrival(1, 2, Layer::H, 2_000, 3_000));
         assert_eq!(t.keyframes, 1);
         assert_eq!(t.first_packet_ms, Some(5));
         assert_eq!(t.packets_by_layer.get("h"), Some(&2));
         assert_eq!(t.latency_percentile_us(0.0), Some(1_000));
         assert_eq!(t.latency_percentile_us(100.0), Some(3_000));
+    }
+
+    #[test]
+    fn loss_before_repair_counts_what_came_back_only_after_a_nack() {
+        let mut s = ParticipantStats::default();
+        for seq in [10u16, 11, 13, 14, 16, 17, 20] {
+            s.record("t", arrival(5, seq, Layer::Q, 0, 0));
+        }
+        // 12, 15, 18 and 19 missing; we NACK 12, 15 and 18, and 12 and 18 come back.
+        s.note_nacked(5, [12, 15, 18]);
+        s.record("t", arrival(5, 12, Layer::Q, 0, 0));
+        s.record("t", arrival(5, 18, Layer::Q, 0, 0));
+        // A packet merely reordered (never NACKed) is neither lost nor repaired.
+        s.record("t", arrival(5, 19, Layer::Q, 0, 0));
+        // The same number on another SSRC is not the one we asked for.
+        s.note_nacked(6, [21]);
+        s.record("t", arrival(5, 21, Layer::Q, 0, 0));
+        // A retransmission of something that had arrived after all is a duplicate only.
+        s.note_nacked(5, [13]);
+        s.record("t", arrival(5, 13, Layer::Q, 0, 0));
+        let t = &s.received["t"];
+        assert_eq!((t.lost, t.repaired, t.duplicates), (1, 2, 1));
+        let interval = s.take_interval();
+        assert_eq!(
+            (interval.packets, interval.lost, interval.repaired),
+            (11, 1, 2)
+        );
+        assert_eq!(interval.latency_us.len(), 11);
+        assert!(s.take_interval().latency_us.is_empty());
+    }
+
+    #[test]
+    fn jitter_follows_rfc_3550_and_skips_retransmissions() {
+        let mut t = TrackRecvStats::default();
+        // Transit alternates 1000 and 3000 µs: |D| is 2000 every time after the first.
+        for i in 0..200u16 {
+            let sent = u64::from(i) * 20_000;
+            let transit = if i % 2 == 0 { 1_000 } else { 3_000 };
+            t.record(arrival(1, i, Layer::Audio, sent, sent + transit));
+        }
+        assert!((t.jitter_us - 2_000.0).abs() < 1.0, "{}", t.jitter_us);
+        // A constant transit decays it by 15/16 per packet.
+        let mut steady = TrackRecvStats {
+            jitter_us: 1_600.0,
+            ..Default::default()
+        };
+        steady.record(arrival(1, 0, Layer::Audio, 0, 500));
+        steady.record(arrival(1, 1, Layer::Audio, 20_000, 20_500));
+        assert!((steady.jitter_us - 1_500.0).abs() < 1e-9);
+        // A retransmission's long transit does not count.
+        let mut a = arrival(1, 2, Layer::Audio, 40_000, 140_000);
+        a.repaired = true;
+        steady.record(a);
+        assert!((steady.jitter_us - 1_500.0).abs() < 1e-9);
     }
 }

@@ -61,7 +61,58 @@ fn aligned(rows: &[Vec<String>]) -> String {
     out
 }
 
+fn layers(by_layer: &std::collections::BTreeMap<String, u64>) -> String {
+    let parts: Vec<String> = by_layer.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 impl Report {
+    /// Rows of the churn and ramp sections, when the scenario has them.
+    fn extra_rows(&self, kv: &mut Vec<Vec<String>>) {
+        if let Some(c) = &self.churn {
+            kv.push(vec![
+                "churn visits".into(),
+                format!(
+                    "{} at {}/s: {} joined, {} failed, {} without media, {} left",
+                    c.attempted, c.rate_per_s, c.joined, c.failures_total, c.no_media, c.left
+                ),
+            ]);
+            kv.push(vec!["churn: ICE+DTLS".into(), ms(&c.connected_ms)]);
+            kv.push(vec!["churn: first RTP".into(), ms(&c.first_rtp_ms)]);
+        }
+        if let Some(r) = &self.ramp {
+            for s in &r.steps {
+                kv.push(vec![
+                    format!("ramp step {}", s.step),
+                    format!(
+                        "{} participants, loss {:.3}%, p99 {} µs, {:.0} pkt/s{}",
+                        s.participants,
+                        s.loss_fraction * 100.0,
+                        opt(s.latency_p99_us),
+                        s.forwarded_packets_per_s,
+                        if s.failed.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {}", s.failed.join("; "))
+                        }
+                    ),
+                ]);
+            }
+            kv.push(vec![
+                "ramp: last good".into(),
+                format!(
+                    "{} participants ({})",
+                    opt(r.last_good_participants),
+                    r.stopped
+                ),
+            ]);
+        }
+    }
+
     /// The human summary printed at the end of a run.
     pub fn table(&self) -> String {
         let m = &self.media;
@@ -119,6 +170,34 @@ impl Report {
                     m.loss_fraction * 100.0
                 ),
             ],
+            vec![
+                "loss before RTX".into(),
+                format!(
+                    "{} ({:.3}%), {} repaired by retransmission",
+                    m.lost_before_rtx_packets,
+                    m.loss_before_rtx_fraction * 100.0,
+                    m.repaired_packets
+                ),
+            ],
+            vec![
+                "jitter (RFC 3550)".into(),
+                format!(
+                    "mean {:.0} / max {:.0} µs",
+                    m.jitter_us_mean, m.jitter_us_max
+                ),
+            ],
+            vec![
+                "feedback".into(),
+                format!(
+                    "NACK sent {} ({} seqs), PLI sent {}; to publishers: NACK {}, PLI {}",
+                    m.feedback.nacks_sent,
+                    m.feedback.nacked_seqs_sent,
+                    m.feedback.plis_sent,
+                    m.feedback.nacks_received,
+                    m.feedback.plis_received
+                ),
+            ],
+            vec!["packets by layer".into(), layers(&m.packets_by_layer)],
             vec!["latency all".into(), us(&m.latency_us)],
             vec!["latency audio".into(), us(&m.audio_latency_us)],
             vec!["latency video".into(), us(&m.video_latency_us)],
@@ -153,10 +232,14 @@ impl Report {
         kv.push(vec![
             "generator CPU".into(),
             format!(
-                "{:.2} cores mean, {:.2} peak",
-                g.cpu_cores, g.cpu_cores_peak
+                "{:.2} cores mean, {:.2} peak; timer late by up to {:.0} ms; load average {}",
+                g.cpu_cores,
+                g.cpu_cores_peak,
+                g.timer_lag_ms_max,
+                opt(g.load_avg_1m)
             ),
         ]);
+        self.extra_rows(&mut kv);
         for w in &self.warnings {
             kv.push(vec!["warning".into(), w.clone()]);
         }
@@ -168,6 +251,9 @@ impl Report {
                 "packets",
                 "kbit/s",
                 "lost",
+                "lost<RTX",
+                "jitter µs",
+                "NACK",
                 "p50 µs",
                 "p99 µs",
                 "joined→RTP ms",
@@ -186,6 +272,9 @@ impl Report {
                     p.bytes as f64 * 8.0 / 1000.0 / self.window_s.max(1e-3)
                 ),
                 p.lost_packets.to_string(),
+                p.lost_before_rtx_packets.to_string(),
+                format!("{:.0}", p.jitter_us_max),
+                p.feedback.nacks_sent.to_string(),
                 opt(p.latency_p50_us),
                 opt(p.latency_p99_us),
                 opt(p.first_rtp_ms),

@@ -100,9 +100,10 @@ let hubDataDir = null;
  */
 /**
  * A resume grace far longer than any wait in the tests, so a participant who closes the tab is
- * seen to leave because the client and hub treat that as leaving, not because the grace ran out.
+ * seen to leave because the client and hub treat that as leaving, not because the grace ran out;
+ * and open join, because the meeting pages under test join by room name without a token.
  */
-export const HUB_ARGS = ['--resume-grace-secs', '120'];
+export const HUB_ARGS = ['--resume-grace-secs', '120', '--dev-open-join'];
 
 export async function hubUrl(target) {
   if (!target.startsWith('--hub-bin=')) return target.replace(/\/$/, '');

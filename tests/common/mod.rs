@@ -2,6 +2,8 @@
 //! out where it listens from the one `govhub ready:` line it prints.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -43,6 +45,12 @@ pub fn spawn_hub(extra: &[&str]) -> Hub {
         .args(["--listen", "127.0.0.1:0", "--media-listen", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(&data_dir)
+        // Tests make their own data; a test that wants the demo passes `--demo true`.
+        .args(if extra.contains(&"--demo") {
+            &[][..]
+        } else {
+            &["--demo", "false"][..]
+        })
         .args(extra)
         .env(
             "RUST_LOG",

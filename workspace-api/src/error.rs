@@ -37,8 +37,11 @@ pub struct ApiError {
     pub title: &'static str,
     pub message: Message,
     pub errors: Vec<FieldError>,
-    /// Seconds for a `Retry-After` header (429).
-    pub retry_after: Option<u32>,
+    /// Seconds for a `Retry-After` header (429). Non-zero, which also keeps `ApiError` small.
+    pub retry_after: Option<std::num::NonZeroU32>,
+    /// RFC 9457 extension members, e.g. `booking_id` of the booking a new one collides with.
+    /// Boxed: most errors have none, and `Result<_, ApiError>` should stay small.
+    pub extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 #[derive(Serialize)]
@@ -52,6 +55,8 @@ struct Problem<'a> {
     message: &'a Message,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldError],
+    #[serde(flatten)]
+    extensions: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The RFC 9457 body of every error, as the OpenAPI document describes it ([`Problem`] is
@@ -71,6 +76,8 @@ pub struct ProblemDoc {
     pub message: Message,
     /// Field-level validation failures (422 only).
     pub errors: Option<Vec<FieldError>>,
+    /// `booking_overlap` only: the id of the booking the requested one collides with.
+    pub booking_id: Option<i64>,
 }
 
 impl ApiError {
@@ -92,7 +99,27 @@ impl ApiError {
             message,
             errors: Vec::new(),
             retry_after: None,
+            extensions: None,
         }
+    }
+
+    /// Adds an extension member to the problem body.
+    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions
+            .get_or_insert_with(Default::default)
+            .insert(name.to_owned(), value);
+        self
+    }
+
+    /// 503: the hub was started without a room-token issuer, so nobody can be let in.
+    pub fn room_tokens_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "room_tokens_unavailable",
+            "Room tokens unavailable",
+            "이 서버에서는 회의 입장 토큰을 발급할 수 없습니다.",
+            "This server cannot issue room tokens for video meetings.",
+        )
     }
 
     /// 401: no credentials, or ones that sign nobody in.
@@ -171,6 +198,8 @@ impl ApiError {
             Entity::Position => ("position_not_found", "직위를 찾을 수 없습니다."),
             Entity::Grade => ("grade_not_found", "직급을 찾을 수 없습니다."),
             Entity::ExtraField => ("extra_field_not_found", "추가 항목을 찾을 수 없습니다."),
+            Entity::Column => ("column_not_found", "보드 열을 찾을 수 없습니다."),
+            Entity::GuestLink => ("guest_link_not_found", "유효하지 않은 게스트 링크입니다."),
         };
         let en = format!("The {} does not exist.", entity.name());
         Self::new(StatusCode::NOT_FOUND, code, "Not found", ko, en)
@@ -236,7 +265,7 @@ impl ApiError {
         )
     }
 
-    fn internal() -> Self {
+    pub(crate) fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -277,6 +306,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             message: &self.message,
             errors: &self.errors,
+            extensions: self.extensions.as_deref(),
         };
         let mut res = (self.status, Json(&problem)).into_response();
         let headers = res.headers_mut();
@@ -291,7 +321,7 @@ impl IntoResponse for ApiError {
             );
         }
         if let Some(secs) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.get()));
         }
         res
     }
@@ -375,6 +405,8 @@ impl From<StoreError> for ApiError {
                     Entity::ConferenceRoom => "unknown_room",
                     Entity::Position => "unknown_position",
                     Entity::Grade => "unknown_grade",
+                    Entity::Column => "unknown_column",
+                    Entity::Task => "unknown_task",
                     _ => "validation_failed",
                 };
                 e
@@ -409,6 +441,9 @@ impl From<StoreError> for ApiError {
                 });
                 e
             }
+            StoreError::Forbidden { ko, en } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", ko, en)
+            }
             StoreError::InvalidCredentials => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -424,14 +459,66 @@ impl From<StoreError> for ApiError {
                     "로그인 실패가 많아 잠시 잠겼습니다. 잠시 후 다시 시도하세요.",
                     format!("Too many failed sign-ins; try again in {secs} s."),
                 );
-                e.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX));
+                let secs = u32::try_from(secs).unwrap_or(u32::MAX).max(1);
+                e.retry_after = std::num::NonZeroU32::new(secs);
                 e
             }
             StoreError::Credential(problem) => Self::credential(problem),
+            StoreError::Conflict(code) => {
+                let (ko, en) = rule_message(code);
+                Self::new(StatusCode::CONFLICT, code, "Conflict", ko, en)
+            }
+            StoreError::Invalid { code, field } => {
+                let (ko, en) = rule_message(code);
+                let mut e = Self::validation(field, ko, en);
+                e.code = code;
+                e
+            }
+            StoreError::LastSystemAdmin => Self::new(
+                StatusCode::CONFLICT,
+                "last_system_admin",
+                "Last system administrator",
+                "마지막 시스템 관리자는 권한을 낮추거나 비활성화할 수 없습니다.",
+                "This is the last enabled system administrator; it cannot be demoted or disabled.",
+            ),
+            StoreError::WrongPassword => Self::new(
+                StatusCode::FORBIDDEN,
+                "wrong_password",
+                "Wrong password",
+                "현재 비밀번호가 올바르지 않습니다.",
+                "The current password is wrong.",
+            ),
+            StoreError::BookingOverlap(id) => Self::new(
+                StatusCode::CONFLICT,
+                "booking_overlap",
+                "Booking overlap",
+                format!("그 시간에 회의실이 이미 예약되어 있습니다 (예약 {id})."),
+                format!("The room is already booked for part of that time (booking {id})."),
+            )
+            .with_extension("booking_id", id.0.into()),
+            StoreError::Cancelled(entity) => {
+                let (code, ko) = match entity {
+                    Entity::Booking => ("booking_cancelled", "이미 취소된 예약입니다."),
+                    _ => ("meeting_cancelled", "취소된 회의입니다."),
+                };
+                let en = format!("The {} has been cancelled.", entity.name());
+                Self::new(StatusCode::CONFLICT, code, "Cancelled", ko, en)
+            }
+            StoreError::StateConflict(code, ko, en) => {
+                Self::new(StatusCode::CONFLICT, code, "Conflict", ko, en)
+            }
+            StoreError::Field(field, ko, en) => Self::validation(field, ko, en),
+            StoreError::GuestLinkExpired => Self::new(
+                StatusCode::GONE,
+                "guest_link_expired",
+                "Guest link expired",
+                "게스트 링크가 만료되었습니다. 회의 주최자에게 새 링크를 요청하세요.",
+                "This guest link has expired; ask the organiser for a new one.",
+            ),
             StoreError::InvalidInput(field) => {
                 Self::validation(field, "올바르지 않은 값입니다.", "Invalid value.")
             }
-            StoreError::Invalid { field, ko, en } => Self::validation(&field, ko, en),
+            StoreError::InvalidField { field, ko, en } => Self::validation(&field, ko, en),
             StoreError::Db(db) if is_unavailable(&db) => {
                 tracing::warn!(error = %db, "store unavailable");
                 Self::unavailable()
@@ -445,6 +532,67 @@ impl From<StoreError> for ApiError {
                 Self::internal()
             }
         }
+    }
+}
+
+/// Messages of the reasons given to [`StoreError::forbidden`].
+pub(crate) fn forbidden_message(reason: &str) -> (&'static str, &'static str) {
+    match reason {
+        "project_lead" => (
+            "프로젝트 책임자만 할 수 있습니다.",
+            "Only a lead of this project may do this.",
+        ),
+        "project_write" => (
+            "이 프로젝트의 구성원만 업무를 변경할 수 있습니다.",
+            "Only members and leads of this project may change its tasks.",
+        ),
+        "comment_author" => (
+            "자신이 쓴 댓글만 고치거나 지울 수 있습니다.",
+            "Only the author may edit or delete a comment.",
+        ),
+        "lead_agency" => (
+            "자기 기관이 주관하는 프로젝트만 만들 수 있습니다.",
+            "You may only create projects led by your own agency.",
+        ),
+        _ => ("권한이 없습니다.", "You may not do this."),
+    }
+}
+
+/// Messages of the codes of [`StoreError::Conflict`] and [`StoreError::Invalid`].
+fn rule_message(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "last_lead" => (
+            "프로젝트에는 책임자가 한 명 이상 있어야 합니다.",
+            "A project needs at least one lead; add another lead first.",
+        ),
+        "lead_agency_required" => (
+            "주관 기관은 참여 기관에서 뺄 수 없습니다.",
+            "The lead agency cannot leave its own project.",
+        ),
+        "project_archived" => (
+            "보관된 프로젝트는 변경할 수 없습니다.",
+            "The project is archived; unarchive it to change its board.",
+        ),
+        "assignee_not_member" => (
+            "담당자는 프로젝트 구성원이어야 합니다.",
+            "Every assignee must be a member of the project.",
+        ),
+        "due_before_start" => (
+            "마감일은 시작일보다 빠를 수 없습니다.",
+            "The due date cannot be before the start date.",
+        ),
+        "too_many_columns" => (
+            "보드 열은 30개까지 만들 수 있습니다.",
+            "A board has at most 30 columns.",
+        ),
+        "column_position" => (
+            "열 위치가 범위를 벗어났습니다.",
+            "The position is outside the board's columns.",
+        ),
+        _ => (
+            "요청을 처리할 수 없는 상태입니다.",
+            "The change conflicts with the current state.",
+        ),
     }
 }
 

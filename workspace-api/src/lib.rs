@@ -2,6 +2,7 @@
 //!
 //! Role: local accounts, sign-in (session cookies, personal API tokens) and the rules of who
 //! may write what; agencies and their unit trees, the employee directory with Korean search;
+//! e-Memos shared with people, units, agencies and projects; the bulletin board;
 //! and the conventions every later resource follows (problem+json errors, cursor pages,
 //! ETag / If-Match, audit log in the same transaction). Data lives in embedded SQLite by default
 //! or in PostgreSQL; both run the same queries and the same tests.
@@ -14,8 +15,11 @@
 //!   that reject with it, ETag/If-Match, and [`extract::Actor`], which signs each request in
 //!   from its bearer token or session cookie. [`paging`], [`validate`]: cursors and input
 //!   checks.
+//! - [`idempotency`]: the `Idempotency-Key` layer on POST requests.
 //! - [`hangul`]: normalisation, 초성 and the n-grams of the search index.
 //! - [`seed`]: the demo hub and the synthetic benchmark directory (`govhub seed`).
+//! - [`richtext`]: the HTML subset of memo and announcement bodies (sanitised on write).
+//! - [`room_tokens`]: the [`RoomTokenIssuer`] the hub plugs in to sign video-room tokens.
 //! - [`openapi`]: the OpenAPI 3.1 document generated from the handlers, served at
 //!   `/api/v1/openapi.json` and checked into `docs/openapi.json`.
 //!
@@ -27,21 +31,26 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod hangul;
+pub mod idempotency;
 pub mod model;
 pub mod openapi;
 pub mod paging;
+pub mod richtext;
+pub mod room_tokens;
 mod routes;
 pub mod seed;
 pub mod store;
 pub mod validate;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 
 pub use auth::PasswordStrength;
 pub use error::ApiError;
+pub use room_tokens::{RoomTokenError, RoomTokenIssuer};
 pub use routes::document as openapi_document;
 pub use store::{Backend, DatabaseConfig, Store, StoreError, bootstrap_admin};
 
@@ -49,9 +58,12 @@ pub use store::{Backend, DatabaseConfig, Store, StoreError, bootstrap_admin};
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long a browser session lasts after sign-in.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+/// Lifetime of the room tokens the meeting routes issue: long enough to open the meeting page
+/// and join, short enough that a leaked link soon stops working.
+pub const DEFAULT_ROOM_TOKEN_TTL: Duration = Duration::from_secs(10 * 60);
 
 /// How the workspace API runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ApiConfig {
     pub database: DatabaseConfig,
     /// Pool size (SQLite in-memory always uses one connection).
@@ -63,6 +75,13 @@ pub struct ApiConfig {
     pub secure_cookies: bool,
     /// Cost of new password hashes; `Standard` outside tests.
     pub password_strength: PasswordStrength,
+    /// OpenID Connect identity providers offered at sign-in (none: passwords only). Check
+    /// them with [`auth::oidc::check_providers`] before starting; invalid ones are left out.
+    pub oidc: Vec<auth::oidc::OidcProvider>,
+    /// Signs the room tokens of meetings and guest links; without it those routes answer
+    /// 503 `room_tokens_unavailable`.
+    pub room_tokens: Option<Arc<dyn RoomTokenIssuer>>,
+    pub room_token_ttl: Duration,
 }
 
 impl ApiConfig {
@@ -91,6 +110,9 @@ impl ApiConfig {
             session_ttl: DEFAULT_SESSION_TTL,
             secure_cookies: false,
             password_strength: PasswordStrength::Standard,
+            oidc: Vec::new(),
+            room_tokens: None,
+            room_token_ttl: DEFAULT_ROOM_TOKEN_TTL,
         }
     }
 }
@@ -119,5 +141,10 @@ pub fn router_with(store: Store, config: &ApiConfig) -> Router {
         session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
         secure_cookies: config.secure_cookies,
     };
-    routes::api(store, config.max_body_bytes, auth)
+    let oidc = std::sync::Arc::new(auth::oidc::Oidc::new(&config.oidc));
+    let tokens = routes::RoomTokens {
+        issuer: config.room_tokens.clone(),
+        ttl: config.room_token_ttl,
+    };
+    routes::api(store, config.max_body_bytes, auth, oidc, tokens)
 }

@@ -1,5 +1,6 @@
 //! Resource types as the API shows them, and the request bodies that create or change them.
 //! Request bodies reject unknown fields so a typo is a 422, not a silently ignored field.
+//! Directory types are here; `memos.rs` and `announcements.rs` hold those resources' types.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,17 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 mod directory;
 pub use directory::*;
+mod announcements;
+mod memos;
+
+pub use announcements::*;
+pub use memos::*;
+mod projects;
+mod tasks;
+pub use projects::*;
+pub use tasks::*;
+mod meetings;
+pub use meetings::*;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -267,7 +279,7 @@ pub struct EmployeePatch {
 }
 
 /// Tells a present `null` (`Some(None)`) from an absent field (`None`, via `default`).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

@@ -3,11 +3,13 @@
 //! `docs/openapi.json` (a test fails when the two differ).
 //!
 //! Handlers describe only their success responses; [`finish`] adds the problem+json error
-//! response, the security schemes and the `/api/v1` prefix to every operation in one place,
+//! response, the `Idempotency-Key` header of POSTs, the security schemes and the `/api/v1` prefix to every operation in one place,
 //! so no handler can forget them.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -42,6 +44,9 @@ pub(crate) fn base() -> OpenApi {
 pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
     let mut paths = Paths::new();
     for (path, mut item) in std::mem::take(&mut doc.paths.paths) {
+        if let Some(post) = item.post.as_mut() {
+            add_idempotency_key(post);
+        }
         for op in operations(&mut item) {
             add_problem_response(op);
         }
@@ -77,6 +82,26 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
     ]
     .into_iter()
     .flatten()
+}
+
+fn add_idempotency_key(op: &mut Operation) {
+    let param = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes a retry of this POST safe: the same key with the same request within \
+             24 h answers the first response again (with `Idempotency-Replayed: true`).",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(255)),
+        ))
+        .build();
+    op.parameters
+        .get_or_insert_with(Vec::new)
+        .push(param.into());
 }
 
 fn add_problem_response(op: &mut Operation) {

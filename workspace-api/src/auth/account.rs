@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{AccountId, Role, Scope, Scopes, TokenId};
-use crate::model::{AgencyId, EmployeeId};
+use crate::model::{AgencyId, EmployeeId, present};
 
 impl Serialize for Role {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -29,6 +29,11 @@ pub struct Account {
     pub agency_id: Option<AgencyId>,
     pub employee_id: Option<EmployeeId>,
     pub created_ms: i64,
+    /// When an administrator disabled the account (`null`: enabled). A disabled account
+    /// cannot sign in, and its sessions and tokens were revoked when it was disabled.
+    pub disabled_ms: Option<i64>,
+    /// Bumped by every change; the ETag is `"v<version>"`.
+    pub version: i64,
 }
 
 /// The role names of request bodies.
@@ -97,4 +102,36 @@ pub struct NewSession {
     pub account: Account,
     pub secret: String,
     pub expires_ms: i64,
+}
+
+/// `PATCH /api/v1/accounts/{id}`: absent fields stay; `agency_id` / `employee_id` may be set
+/// to `null` to unlink.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    pub display_name: Option<String>,
+    pub role: Option<RoleName>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<AgencyId>)]
+    pub agency_id: Option<Option<AgencyId>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<Option<EmployeeId>>,
+    /// `true` disables the account (and revokes its sessions and tokens); `false` enables it.
+    pub disabled: Option<bool>,
+}
+
+/// `POST /api/v1/accounts/{id}/password`: an administrator sets a new password.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub new_password: String,
+}
+
+/// `POST /api/v1/me/password`: the signed-in user changes their own password.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
 }

@@ -6,13 +6,15 @@
 //! [`Actor::require`] and friends so every handler states its need in one line.
 //!
 //! Layout: this file holds the types, the secret format and the rules; `password.rs` the
-//! argon2id hashing. Queries are in `store/accounts.rs`, handlers in `routes/auth.rs`.
+//! argon2id hashing, [`oidc`] sign-in through agency identity providers. Queries are in
+//! `store/accounts.rs`, handlers in `routes/auth.rs` and `routes/accounts.rs`.
 //!
 //! Secrets: session ids and API tokens are 32 random bytes (base64url); the database keeps
 //! only their SHA-256, so a copy of the database cannot be replayed as credentials. A
 //! SHA-256 of a 256-bit random value needs no salt or slow hash, unlike a password.
 
 mod account;
+pub mod oidc;
 mod password;
 
 use axum::http::StatusCode;
@@ -22,7 +24,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use account::{
-    Account, IssuedToken, LoginRequest, NewAccount, NewSession, NewToken, RoleName, TokenInfo,
+    Account, AccountPatch, IssuedToken, LoginRequest, NewAccount, NewSession, NewToken,
+    PasswordChange, PasswordReset, RoleName, TokenInfo,
 };
 pub use password::{PasswordHasher, PasswordStrength};
 
@@ -75,6 +78,9 @@ pub enum Scope {
     DirectoryRead,
     #[serde(rename = "directory:write")]
     DirectoryWrite,
+    /// Reading accounts (`GET /accounts`), within the role's reach.
+    #[serde(rename = "accounts:read")]
+    AccountsRead,
     #[serde(rename = "accounts:write")]
     AccountsWrite,
     #[serde(rename = "audit:read")]
@@ -88,9 +94,10 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::DirectoryRead,
         Scope::DirectoryWrite,
+        Scope::AccountsRead,
         Scope::AccountsWrite,
         Scope::AuditRead,
         Scope::WorkspaceRead,
@@ -101,6 +108,7 @@ impl Scope {
         match self {
             Scope::DirectoryRead => "directory:read",
             Scope::DirectoryWrite => "directory:write",
+            Scope::AccountsRead => "accounts:read",
             Scope::AccountsWrite => "accounts:write",
             Scope::AuditRead => "audit:read",
             Scope::WorkspaceRead => "workspace:read",

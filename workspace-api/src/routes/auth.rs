@@ -1,5 +1,6 @@
 //! Handlers for sign-in (`/auth/login`, `/auth/logout`, `/auth/me`), personal API tokens
-//! (`/me/tokens`), accounts (`/accounts`) and the audit log (`/audit`).
+//! (`/me/tokens`) and the audit log (`/audit`). Account administration is in `accounts.rs`,
+//! OpenID Connect sign-in in `oidc.rs`.
 //!
 //! Token management needs a browser session: a leaked token must not be able to mint more
 //! tokens or outlive its own revocation.
@@ -16,15 +17,14 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::agencies::created;
 use crate::auth::{
-    Account, AccountId, Credential, IssuedToken, LoginRequest, MAX_PASSWORD_CHARS,
-    MIN_PASSWORD_CHARS, NewAccount, NewToken, Role, SESSION_COOKIE, Scope, Scopes, TokenId,
-    TokenInfo, normalise_login,
+    Account, AccountId, Credential, IssuedToken, LoginRequest, MAX_PASSWORD_CHARS, NewToken, Role,
+    SESSION_COOKIE, Scope, Scopes, TokenId, TokenInfo,
 };
 use crate::error::ApiError;
 use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, presented};
 use crate::model::AuditEntry;
 use crate::paging::{self, Page};
-use crate::store::{AccountSpec, Presented, now_ms, role_of};
+use crate::store::{Presented, now_ms};
 use crate::validate::Check;
 
 const DAY_MS: i64 = 86_400_000;
@@ -38,7 +38,11 @@ pub struct AuthSettings {
     pub secure_cookies: bool,
 }
 
-fn cookie(settings: &AuthSettings, value: &str, max_age_secs: i64) -> HeaderValue {
+pub(super) fn session_cookie(
+    settings: &AuthSettings,
+    value: &str,
+    max_age_secs: i64,
+) -> HeaderValue {
     let secure = if settings.secure_cookies {
         "; Secure"
     } else {
@@ -80,7 +84,7 @@ pub async fn login(
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
-        cookie(&st.auth, &session.secret, ttl / 1000),
+        session_cookie(&st.auth, &session.secret, ttl / 1000),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let body = SignedIn {
@@ -106,7 +110,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Re
         st.store.logout(&Actor::Account(principal), session).await?;
     }
     let mut out = HeaderMap::new();
-    out.insert(header::SET_COOKIE, cookie(&st.auth, "", 0));
+    out.insert(header::SET_COOKIE, session_cookie(&st.auth, "", 0));
     Ok((StatusCode::NO_CONTENT, out).into_response())
 }
 
@@ -141,7 +145,7 @@ pub async fn me(State(st): State<AppState>, actor: Actor) -> Result<Json<Me>, Ap
     }))
 }
 
-fn session_owner(actor: &Actor) -> Result<AccountId, ApiError> {
+pub(super) fn session_owner(actor: &Actor) -> Result<AccountId, ApiError> {
     match actor.principal() {
         Some(p) if matches!(p.credential, Credential::Session(_)) => Ok(p.account),
         _ => Err(ApiError::new(
@@ -239,75 +243,6 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /accounts`. System admins create any account; an agency admin creates members and
-/// agency admins of their own agency.
-#[utoipa::path(
-    post,
-    path = "/accounts",
-    tag = "auth",
-    request_body = NewAccount,
-    responses((status = 201, description = "Created", body = Account))
-)]
-pub async fn create_account(
-    State(st): State<AppState>,
-    actor: Actor,
-    ApiJson(mut new): ApiJson<NewAccount>,
-) -> Result<Response, ApiError> {
-    actor.require(Scope::AccountsWrite)?;
-    let spec = account_spec(&mut new)?;
-    match spec.role {
-        Role::SystemAdmin => actor.require_system_admin()?,
-        _ => match spec.agency_id {
-            Some(agency) => actor.require_agency_admin(agency)?,
-            None => actor.require_system_admin()?,
-        },
-    }
-    let account = st.store.create_account(&actor, &spec).await?;
-    Ok(created(
-        format!("/api/v1/accounts/{}", account.id),
-        1,
-        account,
-    ))
-}
-
-fn account_spec(new: &mut NewAccount) -> Result<AccountSpec, ApiError> {
-    let mut c = Check::default();
-    let login = normalise_login(&new.login);
-    if login.is_none() {
-        c.fail(
-            "login",
-            "공백 없이 1~254자여야 합니다.",
-            "1 to 254 characters, no spaces.",
-        );
-    }
-    let len = new.password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&len) {
-        c.fail(
-            "password",
-            "비밀번호는 10자 이상이어야 합니다.",
-            "Use 10 to 1024 characters.",
-        );
-    }
-    c.text("display_name", &mut new.display_name, 100, false);
-    let role = role_of(new.role, new.agency_id);
-    if role.is_none() {
-        c.fail(
-            "agency_id",
-            "기관 관리자에게는 기관이 필요합니다.",
-            "An agency admin needs an agency.",
-        );
-    }
-    c.finish()?;
-    Ok(AccountSpec {
-        login: login.unwrap_or_default(),
-        password: std::mem::take(&mut new.password),
-        display_name: std::mem::take(&mut new.display_name),
-        role: role.unwrap_or(Role::Member),
-        agency_id: new.agency_id,
-        employee_id: new.employee_id,
-    })
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -362,6 +297,5 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
-        .routes(routes!(create_account))
         .routes(routes!(audit))
 }

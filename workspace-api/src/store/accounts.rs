@@ -19,8 +19,7 @@ use crate::auth::{
 use crate::extract::Actor;
 use crate::model::{AgencyId, EmployeeId};
 
-const ACCOUNT_COLUMNS: &str =
-    "id, login, display_name, role, agency_id, employee_id, created_ms, password_hash, disabled_ms";
+pub(super) const ACCOUNT_COLUMNS: &str = "id, login, display_name, role, agency_id, employee_id, created_ms, password_hash, disabled_ms, version";
 const TOKEN_COLUMNS: &str = "id, name, scopes, created_ms, expires_ms, revoked_ms";
 /// Failures allowed before the first lock.
 const FREE_FAILURES: i64 = 5;
@@ -45,7 +44,7 @@ pub enum Presented<'a> {
     BearerToken(&'a str),
 }
 
-fn role_from(name: &str, agency: Option<AgencyId>) -> Role {
+pub(super) fn role_from(name: &str, agency: Option<AgencyId>) -> Role {
     match (name, agency) {
         ("system_admin", _) => Role::SystemAdmin,
         ("agency_admin", Some(a)) => Role::AgencyAdmin(a),
@@ -54,7 +53,7 @@ fn role_from(name: &str, agency: Option<AgencyId>) -> Role {
     }
 }
 
-fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
+pub(super) fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
     let agency_id = row.try_get::<Option<i64>, _>("agency_id")?.map(AgencyId);
     Ok(Account {
         id: AccountId(row.try_get("id")?),
@@ -66,6 +65,8 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
             .try_get::<Option<i64>, _>("employee_id")?
             .map(EmployeeId),
         created_ms: row.try_get("created_ms")?,
+        disabled_ms: row.try_get("disabled_ms")?,
+        version: row.try_get("version")?,
     })
 }
 
@@ -121,7 +122,7 @@ impl Store {
             .await
             .map_err(StoreError::Password)?;
         let mut tx = self.begin().await?;
-        check_account_refs(&mut tx, spec).await?;
+        check_account_refs(&mut tx, spec.agency_id, spec.employee_id, None).await?;
         let sql = format!(
             "INSERT INTO accounts (login, display_name, password_hash, role, agency_id, employee_id, created_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ACCOUNT_COLUMNS}"
@@ -186,7 +187,9 @@ impl Store {
         let stored = found.as_ref().map(|(_, h)| h.clone());
         let ok = self.passwords().verify(stored, password.to_owned()).await;
         match found {
-            Some((account, _)) if ok => self.open_session(account, &key, session_ttl_ms).await,
+            Some((account, _)) if ok => {
+                self.open_session(account, &key, session_ttl_ms, None).await
+            }
             found => {
                 let account = found.map(|(a, _)| a);
                 self.record_failure(&key, account.as_ref()).await?;
@@ -195,7 +198,7 @@ impl Store {
         }
     }
 
-    async fn locked_for(&self, login: &str) -> Result<Option<u64>, StoreError> {
+    pub(super) async fn locked_for(&self, login: &str) -> Result<Option<u64>, StoreError> {
         let row = sqlx::query("SELECT locked_until_ms FROM login_throttle WHERE login = $1")
             .bind(login)
             .fetch_optional(self.pool())
@@ -209,7 +212,7 @@ impl Store {
     }
 
     /// An enabled account with that (normalised) login, and its password hash.
-    async fn account_with_hash(
+    pub(super) async fn account_with_hash(
         &self,
         login: &str,
     ) -> Result<Option<(Account, String)>, StoreError> {
@@ -227,7 +230,7 @@ impl Store {
         )))
     }
 
-    async fn record_failure(
+    pub(super) async fn record_failure(
         &self,
         login: &str,
         account: Option<&Account>,
@@ -277,11 +280,14 @@ impl Store {
         Ok(())
     }
 
-    async fn open_session(
+    /// Opens a session for a signed-in account; `provider` names the OpenID Connect
+    /// provider that vouched for it (none for a password sign-in).
+    pub(super) async fn open_session(
         &self,
         account: Account,
         login: &str,
         ttl_ms: i64,
+        provider: Option<&str>,
     ) -> Result<NewSession, StoreError> {
         let secret = new_secret();
         let now = now_ms();
@@ -303,7 +309,10 @@ impl Store {
         .await?;
         let session: i64 = row.try_get("id")?;
         let actor = format!("account:{}", account.id);
-        let detail = json!({"session_id": session});
+        let mut detail = json!({"session_id": session});
+        if let Some(p) = provider {
+            detail["provider"] = json!(p);
+        }
         audit_as(
             &mut tx,
             &actor,
@@ -504,9 +513,15 @@ impl Store {
     }
 }
 
-/// The agency and employee an account names must exist; an employee has one account.
-async fn check_account_refs(tx: &mut Tx, spec: &AccountSpec) -> Result<(), StoreError> {
-    if let Some(a) = spec.agency_id {
+/// The agency and employee an account names must exist; an employee has one account
+/// (`except`: the account being changed, which may keep its own employee).
+pub(super) async fn check_account_refs(
+    tx: &mut Tx,
+    agency_id: Option<AgencyId>,
+    employee_id: Option<EmployeeId>,
+    except: Option<AccountId>,
+) -> Result<(), StoreError> {
+    if let Some(a) = agency_id {
         let found = sqlx::query("SELECT id FROM agencies WHERE id = $1")
             .bind(a.0)
             .fetch_optional(&mut **tx)
@@ -515,7 +530,7 @@ async fn check_account_refs(tx: &mut Tx, spec: &AccountSpec) -> Result<(), Store
             return Err(StoreError::UnknownReference(Entity::Agency, "agency_id"));
         }
     }
-    if let Some(e) = spec.employee_id {
+    if let Some(e) = employee_id {
         let row = sqlx::query("SELECT agency_id FROM employees WHERE id = $1")
             .bind(e.0)
             .fetch_optional(&mut **tx)
@@ -527,11 +542,12 @@ async fn check_account_refs(tx: &mut Tx, spec: &AccountSpec) -> Result<(), Store
             ));
         };
         let agency: i64 = row.try_get("agency_id")?;
-        if spec.agency_id.is_some_and(|a| a.0 != agency) {
+        if agency_id.is_some_and(|a| a.0 != agency) {
             return Err(StoreError::CrossAgency("employee_id"));
         }
-        let taken = sqlx::query("SELECT id FROM accounts WHERE employee_id = $1")
+        let taken = sqlx::query("SELECT id FROM accounts WHERE employee_id = $1 AND id <> $2")
             .bind(e.0)
+            .bind(except.map_or(0, |a| a.0))
             .fetch_optional(&mut **tx)
             .await?;
         if taken.is_some() {

@@ -402,7 +402,7 @@ async fn settle(tx: &mut Tx, e: &mut Employee) -> Result<(), StoreError> {
         .fetch_all(&mut **tx)
         .await?;
     match e.extra.keys().find(|k| !keys.contains(k)) {
-        Some(unknown) => Err(StoreError::Invalid {
+        Some(unknown) => Err(StoreError::InvalidField {
             field: format!("extra.{unknown}"),
             ko: "정의되지 않은 추가 항목입니다.",
             en: "No extra field has this key.",

@@ -8,8 +8,11 @@
 //! PostgreSQL, where identity values are handed out before commit, concurrent emitters
 //! serialise on a transaction-scoped advisory lock; SQLite has one writer anyway.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use sqlx::Row;
+use tokio::sync::Notify;
 
 use super::{Backend, Entity, Store, StoreError, Tx, now_ms};
 use crate::auth::{AccountId, Principal};
@@ -42,7 +45,7 @@ impl Audience {
 }
 
 /// One event as the stream sends it: `id:` is `id`, `event:` is `kind`, `data:` the JSON.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Event {
     pub id: i64,
     pub at_ms: i64,
@@ -106,9 +109,9 @@ impl Store {
         Ok(())
     }
 
-    /// Resolves when some transaction committed through [`Store::commit`] after the call.
-    pub async fn events_changed(&self) {
-        self.events_changed.notified().await;
+    /// Notified whenever a transaction commits through [`Store::commit`].
+    pub fn event_notifier(&self) -> Arc<Notify> {
+        self.events_changed.clone()
     }
 
     /// The newest event id (0 when none); a stream without `Last-Event-ID` starts there.
@@ -158,5 +161,142 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::auth::{Credential, Role, SessionId};
+    use crate::model::EmployeeId;
+    use crate::store::DatabaseConfig;
+
+    const SETUP: &[&str] = &[
+        "INSERT INTO agencies (id, code, name_ko) VALUES (1, 'a', '가'), (2, 'b', '나')",
+        "INSERT INTO units (id, agency_id, name_ko) VALUES (10, 1, '과')",
+        "INSERT INTO employees (id, agency_id, unit_id, name_ko, name_ko_norm) \
+         VALUES (100, 1, 10, '김민수', '김민수')",
+        "INSERT INTO accounts (id, login, password_hash, role, agency_id, employee_id, created_ms) \
+         VALUES (1, 'one', 'x', 'member', 1, 100, 0), (2, 'two', 'x', 'member', 2, NULL, 0)",
+        "INSERT INTO projects (id, name_ko, lead_agency_id, created_ms) VALUES (5, '공동', 2, 0)",
+        "INSERT INTO project_members (project_id, account_id, role, added_ms) \
+         VALUES (5, 2, 'lead', 0)",
+    ];
+
+    async fn store() -> Store {
+        let store = Store::connect(&DatabaseConfig::SqliteMemory, 1)
+            .await
+            .unwrap();
+        for sql in SETUP {
+            sqlx::query(sqlx::AssertSqlSafe(*sql))
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+        store
+    }
+
+    fn who(account: i64, agency: i64, employee: Option<i64>) -> Principal {
+        Principal {
+            account: AccountId(account),
+            login: String::new(),
+            role: Role::Member,
+            agency: Some(AgencyId(agency)),
+            employee: employee.map(EmployeeId),
+            credential: Credential::Session(SessionId(1)),
+        }
+    }
+
+    async fn emit_one(store: &Store, kind: &str, audience: &[Audience]) {
+        let mut tx = store.begin().await.unwrap();
+        emit(
+            &mut tx,
+            store.backend(),
+            kind,
+            Entity::Task,
+            1,
+            json!({"k": kind}),
+            audience,
+        )
+        .await
+        .unwrap();
+        store.commit(tx).await.unwrap();
+    }
+
+    fn kinds(events: &[Event]) -> Vec<&str> {
+        events.iter().map(|e| e.kind.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn each_principal_sees_only_its_audiences() {
+        let store = store().await;
+        emit_one(&store, "all", &[Audience::Everyone]).await;
+        emit_one(&store, "agency1", &[Audience::Agency(AgencyId(1))]).await;
+        emit_one(&store, "unit10", &[Audience::Unit(UnitId(10))]).await;
+        emit_one(&store, "project5", &[Audience::Project(ProjectId(5))]).await;
+        emit_one(&store, "account2", &[Audience::Account(AccountId(2))]).await;
+        let twice = [
+            Audience::Account(AccountId(2)),
+            Audience::Account(AccountId(2)),
+        ];
+        emit_one(&store, "dedup", &twice).await;
+
+        let one = store
+            .events_for(&who(1, 1, Some(100)), 0, 100)
+            .await
+            .unwrap();
+        assert_eq!(kinds(&one), ["all", "agency1", "unit10"]);
+        let two = store.events_for(&who(2, 2, None), 0, 100).await.unwrap();
+        assert_eq!(kinds(&two), ["all", "project5", "account2", "dedup"]);
+        assert_eq!(two[3].data, json!({"k": "dedup"}));
+
+        // Resuming after an id, and paging with a limit, keep id order.
+        let after = store
+            .events_for(&who(2, 2, None), two[1].id, 1)
+            .await
+            .unwrap();
+        assert_eq!(kinds(&after), ["account2"]);
+        assert_eq!(store.last_event_id().await.unwrap(), two[3].id);
+    }
+
+    #[tokio::test]
+    async fn an_event_vanishes_with_its_rolled_back_change() {
+        let store = store().await;
+        let mut tx = store.begin().await.unwrap();
+        emit(
+            &mut tx,
+            store.backend(),
+            "x",
+            Entity::Task,
+            1,
+            json!({}),
+            &[Audience::Everyone],
+        )
+        .await
+        .unwrap();
+        drop(tx);
+        assert_eq!(store.last_event_id().await.unwrap(), 0);
+        assert!(
+            store
+                .events_for(&who(1, 1, None), 0, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn commit_wakes_waiters() {
+        let store = store().await;
+        let notify = store.event_notifier();
+        let woken = notify.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        emit_one(&store, "all", &[Audience::Everyone]).await;
+        tokio::time::timeout(std::time::Duration::from_secs(5), woken)
+            .await
+            .expect("commit notifies the streams");
     }
 }

@@ -2,27 +2,49 @@
 //! migrations of each backend, write transactions and the append-only audit log.
 //!
 //! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
-//! (accounts, sign-in, sessions, API tokens), `agencies.rs`
-//! (agencies and the unit tree), `employees.rs` (directory entries), `employee_index.rs`
-//! (their derived search columns and grams), `positions.rs` (position and grade catalogues),
-//! `extra_fields.rs` (admin-defined fields) and `search.rs` (directory queries) add their
-//! queries as `impl Store` blocks.
+//! (accounts, sign-in, sessions, API tokens), `account_admin.rs` (listing, changing and
+//! disabling accounts, passwords), `oidc.rs` (OpenID Connect flows and linked identities),
+//! `agencies.rs` (agencies and the unit tree), `employees.rs` (directory entries),
+//! `employee_index.rs` (their derived search columns and grams), `positions.rs` (position and
+//! grade catalogues), `extra_fields.rs` (admin-defined fields), `search.rs` (directory
+//! queries), `memos.rs` + `memo_shares.rs` (e-Memos and who may read them),
+//! `announcements.rs` + `announcement_rights.rs` + `announcement_acks.rs` (the bulletin
+//! board), `projects.rs` + `project_agencies.rs` + `project_members.rs` (joint projects),
+//! `tasks.rs` + `task_board.rs` + `task_comments.rs` (their tasks), `rooms.rs` (conference
+//! rooms and bookings), `meetings.rs` (meetings, attendees), `guest_links.rs` (guest links,
+//! room-token audit), `events.rs` (live updates) and `idempotency.rs` (Idempotency-Key) add
+//! their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
 //! start, collation) are behind [`Backend`] methods. SQL text marked `AssertSqlSafe` is built
 //! only from constants and `$n` placeholders; every value is bound, never formatted in.
 
+mod account_admin;
 mod accounts;
 mod agencies;
+mod announcement_acks;
+mod announcement_rights;
+mod announcements;
 mod employee_index;
 mod employees;
-mod extra_fields;
-// Used by the project, memo and announcement writes that land next (issue 3).
-#[allow(dead_code)]
 mod events;
+mod extra_fields;
+mod guest_links;
+mod idempotency;
+mod meetings;
+mod memo_shares;
+mod memos;
+mod oidc;
 mod positions;
+mod project_agencies;
+mod project_members;
+mod projects;
+mod rooms;
 mod search;
+mod task_board;
+mod task_comments;
+mod tasks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,14 +57,23 @@ use crate::auth::{PasswordHasher, PasswordStrength};
 use crate::extract::Actor;
 use crate::model::{AgencyId, AuditEntry};
 
+pub use account_admin::{AccountFilter, AccountUpdate};
 pub(crate) use accounts::role_of;
 pub use accounts::{AccountSpec, Presented, bootstrap_admin};
+pub use announcements::AnnouncementQuery;
 pub use employees::ImportRow;
-#[allow(unused_imports)]
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
+pub use idempotency::{KeyState, StoredResponse};
+pub use meetings::Standing;
+pub use memo_shares::MAX_SHARES;
+pub use memos::MemoQuery;
+pub use oidc::{OidcFlow, OidcIdentity, OidcOutcome};
 pub use positions::Catalogue;
+pub use projects::{ProjectAccess, ProjectFilter, project_visible_sql};
+pub use rooms::RoomFilter;
 pub use search::{SearchHit, SearchQuery};
+pub use task_board::BoardColumnTasks;
 
 /// Where the workspace data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +100,15 @@ impl Backend {
         match self {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// Row lock for the rows a `SELECT` reads, held to the end of the transaction.
+    /// SQLite has no row locks; its `BEGIN IMMEDIATE` already holds the database write lock.
+    pub(crate) fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
         }
     }
 
@@ -102,6 +142,9 @@ pub enum Entity {
     Position,
     Grade,
     ExtraField,
+    /// A column of a project's task board.
+    Column,
+    GuestLink,
 }
 
 impl Entity {
@@ -124,6 +167,8 @@ impl Entity {
             Entity::Position => "position",
             Entity::Grade => "grade",
             Entity::ExtraField => "extra_field",
+            Entity::Column => "column",
+            Entity::GuestLink => "guest_link",
         }
     }
 }
@@ -150,6 +195,9 @@ pub enum StoreError {
     CrossAgency(&'static str),
     #[error("duplicate {0}")]
     Duplicate(&'static str),
+    /// The actor may see the record but not make this change (403).
+    #[error("forbidden: {en}")]
+    Forbidden { ko: &'static str, en: &'static str },
     /// Unknown login or wrong password; deliberately one case.
     #[error("invalid login or password")]
     InvalidCredentials,
@@ -158,23 +206,63 @@ pub enum StoreError {
     LoginThrottled(u64),
     #[error("credential rejected: {0:?}")]
     Credential(CredentialProblem),
+    /// The change would leave no enabled system administrator.
+    #[error("the last system administrator cannot be demoted or disabled")]
+    LastSystemAdmin,
+    /// The current password given to change one's own password is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
     /// A value the caller should have validated (library callers such as the bootstrap).
     #[error("invalid {0}")]
     InvalidInput(&'static str),
     /// A value refused for a reason the caller could not check alone (e.g. an extra field
     /// deleted meanwhile), with the field path and the message in both languages.
     #[error("invalid {field}: {en}")]
-    Invalid {
+    InvalidField {
         field: String,
         ko: &'static str,
         en: &'static str,
     },
+    /// The record's state refuses the change (409), e.g. removing a project's last lead;
+    /// the value is the problem `code`.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A field breaks a rule that needs the stored data (422), e.g. an assignee who is not a
+    /// project member; `code` is the problem code.
+    #[error("invalid {field}: {code}")]
+    Invalid {
+        code: &'static str,
+        field: &'static str,
+    },
+    /// A field value only the database can judge (e.g. a merged time range): field, ko, en.
+    #[error("invalid {0}: {2}")]
+    Field(&'static str, &'static str, &'static str),
+    /// The room is already booked for part of the time, by this booking.
+    #[error("overlaps booking {0}")]
+    BookingOverlap(crate::model::BookingId),
+    /// The meeting or booking was cancelled and cannot change any more.
+    #[error("{0} cancelled")]
+    Cancelled(Entity),
+    /// A state conflict with a stable code and its own messages: code, ko, en.
+    #[error("conflict: {0}")]
+    StateConflict(&'static str, &'static str, &'static str),
+    #[error("guest link expired")]
+    GuestLinkExpired,
     #[error("password hashing: {0}")]
     Password(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// [`StoreError::Forbidden`] with the messages of a named reason (`project_lead`,
+    /// `project_write`, `comment_author`, `lead_agency`).
+    pub(crate) fn forbidden(reason: &str) -> StoreError {
+        let (ko, en) = crate::error::forbidden_message(reason);
+        StoreError::Forbidden { ko, en }
+    }
 }
 
 /// Why a presented session cookie or bearer token does not sign a request in.

@@ -166,6 +166,16 @@ impl TestApp {
         }
     }
 
+    /// The same app and store, offering these OpenID Connect providers.
+    pub fn with_oidc(&self, providers: Vec<workspace_api::auth::oidc::OidcProvider>) -> TestApp {
+        let mut config = ApiConfig::in_memory();
+        config.oidc = providers;
+        TestApp {
+            app: workspace_api::router_with(self.store.clone(), &config),
+            ..self.clone()
+        }
+    }
+
     /// The same app, sending no credentials.
     pub fn anonymous(&self) -> TestApp {
         TestApp {

@@ -1,36 +1,73 @@
-//! Turns what a `meeting` run collected into its [`Report`]: per-participant windows, the
-//! media totals, the hub's CPU per forwarded packet and RSS per participant, and the
-//! generator's own CPU with the validity rule.
-
-use std::collections::BTreeMap;
+//! Turns what a run collected over one window into its [`Report`]: per-participant windows,
+//! the media totals (loss after and before retransmission, jitter, feedback), the hub's CPU
+//! per forwarded packet and RSS per participant, and the generator's own CPU with the
+//! validity rule. Every scenario goes through here.
 
 use sfu::{ParticipantId, TrackKind};
 
-use crate::meeting::{Collected, MeetingConfig};
-use crate::procfs::clock_ticks_per_s;
+use crate::config::ScenarioConfig;
+use crate::procfs::{Sample, clock_ticks_per_s};
 use crate::report::{
     GeneratorReport, HubReport, JoinReport, MediaReport, MsDist, ParticipantReport, Percentiles,
-    Report, TrackWindow, cpu_seconds, invalid_reasons, peak_cores, track_windows, tracks_received,
+    Report, TIMER_LAG_WARN_MS, TrackWindow, cpu_seconds, fraction, invalid_reasons, layers_of,
+    peak_cores, track_windows, tracks_received,
 };
-use crate::stats::ParticipantStats;
+use crate::run::{Member, Run, Window, kinds};
+use crate::stats::{Feedback, ParticipantStats};
 
-/// Builds the report of one run.
-pub(crate) fn assemble(cfg: &MeetingConfig, c: Collected) -> Report {
+/// What one window of a run collected.
+pub(crate) struct Collected {
+    pub members: Vec<Member>,
+    /// Parallel to `members`: the error of a failed join, or the id of the seat.
+    pub ids: Vec<Result<ParticipantId, String>>,
+    pub window: Window,
+    pub idle: Sample,
+    pub samples: Vec<Sample>,
+    pub warmup_complete: bool,
+}
+
+impl Collected {
+    /// Takes the window out of `run` as it stands; `samples` is the `/proc` series so far.
+    pub fn of(run: &Run<'_>, window: Window, samples: Vec<Sample>) -> Collected {
+        Collected {
+            members: run.joined.iter().map(|j| j.member.clone()).collect(),
+            ids: run
+                .joined
+                .iter()
+                .map(|j| match &j.result {
+                    Ok(p) => Ok(p.id().clone()),
+                    Err(e) => Err(format!("{e:#}")),
+                })
+                .collect(),
+            window,
+            idle: run.idle,
+            samples,
+            warmup_complete: run.warmup_complete,
+        }
+    }
+}
+
+/// Builds the report of one window.
+pub(crate) fn assemble(cfg: &ScenarioConfig, c: Collected) -> Report {
     let ticks = clock_ticks_per_s();
-    let window_s = c.window_s.max(1e-3);
+    let window_s = c.window.window_s.max(1e-3);
+    let per_publisher = kinds(cfg).len() as u64;
     let mut participants = Vec::new();
     let mut all_windows: Vec<TrackWindow> = Vec::new();
+    let mut feedback = Feedback::default();
     for (i, m) in c.members.iter().enumerate() {
         let me = c.ids[i].as_ref().ok();
         let expected = publishers_of(&c, &m.room, me);
-        let (windows, report) = match (&c.end[i], me) {
+        let (windows, report) = match (&c.window.end[i], me) {
             (Some(end), Some(_)) => {
-                let w = track_windows(c.start[i].as_ref(), end);
-                let r = participant(m, me.cloned(), end, &w, &expected);
+                let start = c.window.start[i].as_ref();
+                let w = track_windows(start, end);
+                let r = participant(me.cloned(), start, end, &w, &expected);
                 (w, r)
             }
             _ => (Vec::new(), ParticipantReport::default()),
         };
+        feedback.add(&report.feedback);
         participants.push(ParticipantReport {
             name: m.name.clone(),
             room: m.room.clone(),
@@ -40,38 +77,45 @@ pub(crate) fn assemble(cfg: &MeetingConfig, c: Collected) -> Report {
                 "subscriber"
             }
             .into(),
-            tracks_expected: 2 * expected.len() as u64,
+            tracks_expected: per_publisher * expected.len() as u64,
+            tile: m.tile,
             ..report
         });
         all_windows.extend(windows);
     }
     let join = join_report(&c);
-    let media = media_report(&all_windows, &participants, window_s);
+    let mut media = media_report(&all_windows, &participants, window_s);
+    media.feedback = feedback;
     let hub = cfg
         .hub_pid
         .map(|pid| hub_report(pid, &c, &join, &media, ticks));
-    let gen_cpu =
-        cpu_seconds(c.window.0.gen_cpu_ticks, c.window.1.gen_cpu_ticks, ticks).unwrap_or(0.0);
+    let (a, b) = &c.window.edges;
+    let gen_cpu = cpu_seconds(a.gen_cpu_ticks, b.gen_cpu_ticks, ticks).unwrap_or(0.0);
     let generator = GeneratorReport {
         cpu_s: gen_cpu,
         cpu_cores: gen_cpu / window_s,
         cpu_cores_peak: peak_cores(&c.samples, ticks),
+        timer_lag_ms_max: c.window.timer_lag_ms_max,
+        load_avg_1m: crate::procfs::load_avg_1m(),
     };
     let invalid = invalid_reasons(&generator, &join);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     Report {
-        scenario: "meeting".into(),
+        scenario: cfg.scenario.name().into(),
         config: serde_json::to_value(cfg).unwrap_or_default(),
         valid: invalid.is_empty(),
         invalid_reasons: invalid,
         warnings: warnings(&c, &media, hub.as_ref(), &generator, cores),
         cores,
-        window_s: c.window_s,
+        window_s: c.window.window_s,
         join,
         media,
         hub,
         generator,
         participants,
+        timeline: c.window.timeline,
+        churn: None,
+        ramp: None,
         samples: c.samples,
     }
 }
@@ -87,8 +131,8 @@ fn publishers_of(c: &Collected, room: &str, me: Option<&ParticipantId>) -> Vec<P
 }
 
 fn participant(
-    m: &crate::meeting::Member,
     id: Option<ParticipantId>,
+    start: Option<&ParticipantStats>,
     end: &ParticipantStats,
     w: &[TrackWindow],
     expected: &[ParticipantId],
@@ -98,8 +142,12 @@ fn participant(
         .flat_map(|t| t.latency_us.iter().copied())
         .collect();
     let lat = Percentiles::of(&lat);
+    let lost: u64 = w.iter().map(|t| t.lost).sum();
+    let feedback = match start {
+        Some(s) => end.feedback.since(&s.feedback),
+        None => end.feedback,
+    };
     ParticipantReport {
-        name: m.name.clone(),
         id,
         connected_ms: end.connected_ms,
         first_rtp_ms: end.phases.first_rtp_ms,
@@ -108,7 +156,11 @@ fn participant(
         packets: w.iter().map(|t| t.packets).sum(),
         bytes: w.iter().map(|t| t.bytes).sum(),
         expected_packets: w.iter().map(|t| t.expected).sum(),
-        lost_packets: w.iter().map(|t| t.lost).sum(),
+        lost_packets: lost,
+        lost_before_rtx_packets: lost + w.iter().map(|t| t.repaired).sum::<u64>(),
+        jitter_us_max: w.iter().map(|t| t.jitter_us).fold(0.0, f64::max),
+        packets_by_layer: layers_of(w),
+        feedback,
         latency_p50_us: lat.p50,
         latency_p99_us: lat.p99,
         hub_errors: end.hub_errors.clone(),
@@ -117,7 +169,7 @@ fn participant(
 }
 
 fn join_report(c: &Collected) -> JoinReport {
-    let ends: Vec<&ParticipantStats> = c.end.iter().flatten().collect();
+    let ends: Vec<&ParticipantStats> = c.window.end.iter().flatten().collect();
     let dist = |f: fn(&ParticipantStats) -> Option<u64>| MsDist::of(ends.iter().map(|s| f(s)));
     JoinReport {
         attempted: c.members.len(),
@@ -144,18 +196,18 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
             .flat_map(|t| t.latency_us.iter().copied())
             .collect()
     };
-    let mut layers: BTreeMap<String, u64> = BTreeMap::new();
-    for t in w {
-        for (l, n) in &t.packets_by_layer {
-            *layers.entry(l.clone()).or_default() += n;
-        }
-    }
     let packets: u64 = w.iter().map(|t| t.packets).sum();
     let bytes: u64 = w.iter().map(|t| t.bytes).sum();
     let expected: u64 = w.iter().map(|t| t.expected).sum();
     let lost: u64 = w.iter().map(|t| t.lost).sum();
+    let repaired: u64 = w.iter().map(|t| t.repaired).sum();
     let kbps = bytes as f64 * 8.0 / 1000.0 / window_s;
     let joined = parts.iter().filter(|p| p.id.is_some()).count().max(1);
+    let flowing: Vec<f64> = w
+        .iter()
+        .filter(|t| t.packets > 0)
+        .map(|t| t.jitter_us)
+        .collect();
     MediaReport {
         forwarded_packets: packets,
         forwarded_bytes: bytes,
@@ -164,15 +216,17 @@ fn media_report(w: &[TrackWindow], parts: &[ParticipantReport], window_s: f64) -
         received_kbps_per_participant: kbps / joined as f64,
         expected_packets: expected,
         lost_packets: lost,
-        loss_fraction: if expected > 0 {
-            lost as f64 / expected as f64
-        } else {
-            0.0
-        },
+        loss_fraction: fraction(lost, expected),
+        lost_before_rtx_packets: lost + repaired,
+        repaired_packets: repaired,
+        loss_before_rtx_fraction: fraction(lost + repaired, expected),
+        jitter_us_mean: flowing.iter().sum::<f64>() / flowing.len().max(1) as f64,
+        jitter_us_max: flowing.iter().copied().fold(0.0, f64::max),
+        feedback: Feedback::default(),
         latency_us: Percentiles::of(&lat(None)),
         audio_latency_us: Percentiles::of(&lat(Some(TrackKind::Audio))),
         video_latency_us: Percentiles::of(&lat(Some(TrackKind::Video))),
-        packets_by_layer: layers,
+        packets_by_layer: layers_of(w),
         tracks_expected: parts.iter().map(|p| p.tracks_expected).sum(),
         tracks_received: parts.iter().map(|p| p.tracks_received).sum(),
         tracks_subscribed: parts.iter().map(|p| p.tracks_subscribed).sum(),
@@ -186,7 +240,7 @@ fn hub_report(
     media: &MediaReport,
     ticks: u64,
 ) -> HubReport {
-    let (a, b) = &c.window;
+    let (a, b) = &c.window.edges;
     let cpu_s = cpu_seconds(a.hub_cpu_ticks, b.hub_cpu_ticks, ticks).unwrap_or(0.0);
     let in_window = c
         .samples
@@ -203,7 +257,7 @@ fn hub_report(
     HubReport {
         pid,
         cpu_s,
-        cpu_cores: cpu_s / c.window_s.max(1e-3),
+        cpu_cores: cpu_s / c.window.window_s.max(1e-3),
         cpu_us_per_packet: (media.forwarded_packets > 0)
             .then(|| cpu_s * 1e6 / media.forwarded_packets as f64),
         rss_idle_kib: rss_idle,
@@ -232,13 +286,20 @@ fn warnings(
             media.tracks_expected
         ));
     }
-    if let Some(h) = hub {
-        if h.cpu_cores + generator.cpu_cores > 0.9 * cores as f64 {
-            out.push(format!(
-                "hub ({:.2}) and generator ({:.2}) together used over 90% of the {cores} cores: figures include contention",
-                h.cpu_cores, generator.cpu_cores
-            ));
-        }
+    if generator.timer_lag_ms_max > TIMER_LAG_WARN_MS {
+        out.push(format!(
+            "the generator's timer fired up to {:.0} ms late (load average {}): it waited for a CPU, so latency, jitter and loss include its own delay",
+            generator.timer_lag_ms_max,
+            generator.load_avg_1m.map_or("-".into(), |l| format!("{l:.1}"))
+        ));
+    }
+    if let Some(h) = hub
+        && h.cpu_cores + generator.cpu_cores > 0.9 * cores as f64
+    {
+        out.push(format!(
+            "hub ({:.2}) and generator ({:.2}) together used over 90% of the {cores} cores: figures include contention",
+            h.cpu_cores, generator.cpu_cores
+        ));
     }
     out
 }
