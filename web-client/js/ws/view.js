@@ -10,12 +10,18 @@ export class View extends HTMLElement {
     this.params = {};
     /** @type {Array<() => void>} */
     this.cleanups = [];
-    this.onLang = () => { void this.render(); };
+    this.onLang = () => { this.refresh(); };
   }
 
   connectedCallback() {
     document.addEventListener('govhub:lang', this.onLang);
-    void this.render();
+    this.refresh();
+  }
+
+  /** Draws the screen again from scratch, dropping the subscriptions of the last drawing. */
+  refresh() {
+    for (const fn of this.cleanups.splice(0)) fn();
+    this.render().catch((e) => console.error('render', e));
   }
 
   disconnectedCallback() {

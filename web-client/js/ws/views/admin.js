@@ -30,7 +30,7 @@ class Admin extends View {
       clearError(errors);
       try {
         await call('POST', '/agencies', { idempotent: true, body: { code: code.value.trim(), name_ko: nameKo.value.trim(), name_en: nameEn.value.trim() } });
-        void this.render();
+        this.refresh();
       } catch (e) {
         showError(errors, e, form);
       }

@@ -88,7 +88,7 @@ class MemoEditor extends View {
       bodyLabel, readOnly ? null : toolbar, body, errors, status,
       readOnly ? h('p', { class: 'notice', text: tr('memo.read_only') }) : h('div', { class: 'actions' }, save,
         memo?.access === 'owner' ? h('button', { type: 'button', id: 'share-button', text: tr('memo.share'), onclick: () => void share() }) : null,
-        restored ? h('button', { type: 'button', class: 'ghost', text: tr('memo.discard_draft'), onclick: () => { sessionStorage.removeItem(draftKey); void this.render(); } }) : null));
+        restored ? h('button', { type: 'button', class: 'ghost', text: tr('memo.discard_draft'), onclick: () => { sessionStorage.removeItem(draftKey); this.refresh(); } }) : null));
     const share = async () => {
       if (!memo) return;
       const next = await openShareDialog(memo, etag);

@@ -34,11 +34,9 @@ async function searchAccounts(q) {
     listingAvailable = true;
     return page.items.map((a) => ({ id: a.id, label: `${a.display_name || a.login} (${a.login})` }));
   } catch (e) {
-    if (isMissingRoute(e)) {
-      listingAvailable = false;
-      return null;
-    }
-    throw e;
+    // Not built yet, or built with other query parameters: fall back on what we know.
+    if (isMissingRoute(e)) listingAvailable = false;
+    return null;
   }
 }
 

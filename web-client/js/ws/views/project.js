@@ -82,7 +82,7 @@ class ProjectPage extends View {
         clearError(errors);
         try {
           await call('POST', `/projects/${project.id}/agencies`, { body: { agency_id: Number(select.value) }, ifMatch: etag });
-          void this.render();
+          this.refresh();
         } catch (e) {
           showError(errors, e);
         }
@@ -109,7 +109,7 @@ class ProjectPage extends View {
         if (!accountId) return;
         try {
           await call('POST', `/projects/${project.id}/members`, { idempotent: true, body: { account_id: accountId, role: role.value } });
-          void this.render();
+          this.refresh();
         } catch (e) {
           showError(errors, e);
         }
