@@ -56,6 +56,7 @@ function drawTopbar(tag) {
   const bar = /** @type {HTMLElement} */ (document.getElementById('topbar'));
   const me = account();
   const current = SECTION[tag] ?? tag;
+  document.documentElement.lang = tr('lang.code');
   const skip = document.getElementById('skip-link');
   if (skip) skip.textContent = tr('common.skip');
   const nav = me

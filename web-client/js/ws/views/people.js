@@ -59,6 +59,10 @@ export async function accountPicker(label, name) {
       const n = Number(number.value || select.value);
       return Number.isInteger(n) && n > 0 ? n : null;
     },
+    /** A person's label when the picker knows them, else their account number. */
+    labelOf(/** @type {number} */ id) {
+      return found.find((p) => p.id === id)?.label ?? `#${id}`;
+    },
     reset() {
       select.value = '';
       number.value = '';

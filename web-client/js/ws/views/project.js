@@ -121,7 +121,7 @@ class ProjectPage extends View {
   /** @param {Project} project @param {Kanban} kanban @param {HTMLElement} errors */
   newTaskForm(project, kanban, errors) {
     const title = h('input', { name: 'title', required: true, maxlength: 200 });
-    const form = h('form', { class: 'inline-form new-task', 'aria-label': tr('task.new') },
+    const form = h('form', { class: 'inline-form new-task' },
       field(tr('task.new'), title), h('button', { type: 'submit', class: 'primary', text: tr('common.add') }));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();

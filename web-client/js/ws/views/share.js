@@ -30,23 +30,23 @@ export async function openShareDialog(memo, etag) {
   const projects = await all('/projects?mine=true', 100);
   /** @type {Map<number, string>} */
   const unitNames = new Map();
+  const picker = await accountPicker(tr('share.kind_account'), 'account_id');
   const listEl = h('ul', { class: 'list share-list' });
   const label = (/** @type {Share} */ s) => {
     const id = s.target.id;
     const what = s.target.kind === 'agency' ? agencyName(id)
       : s.target.kind === 'project' ? nameOf(projects.find((p) => p.id === id) ?? { name_ko: `#${id}` })
-        : s.target.kind === 'unit' ? unitNames.get(id) ?? `#${id}` : `#${id}`;
+        : s.target.kind === 'unit' ? unitNames.get(id) ?? `#${id}` : picker.labelOf(id);
     return `${tr(`share.kind_${s.target.kind}`)}: ${what}`;
   };
   const draw = () => replace(listEl, shares.length ? shares.map((s, i) => h('li', { class: 'row' },
     h('span', { class: 'grow', text: label(s) }), h('span', { class: 'badge', text: tr(`share.${s.permission}`) }),
-    h('button', { type: 'button', class: 'ghost', 'aria-label': tr('share.remove', { what: label(s) }), text: tr('common.remove'), onclick: () => { shares.splice(i, 1); draw(); } })))
+    h('button', { type: 'button', class: 'ghost', 'aria-label': tr('share.remove', { what: label(s) }), text: tr('share.stop'), onclick: () => { shares.splice(i, 1); draw(); } })))
     : h('li', { class: 'muted', text: tr('share.none') }));
   draw();
 
   const kind = h('select', { name: 'kind' }, options(/** @type {const} */ (['account', 'unit', 'agency', 'project']).map((k) => [k, tr(`share.kind_${k}`)])));
   const targetHost = h('div', {});
-  const picker = await accountPicker(tr('share.kind_account'), 'account_id');
   const agency = h('select', { name: 'agency_id' }, options(agencies.map((a) => [String(a.id), nameOf(a)])));
   const unitAgency = h('select', { name: 'unit_agency' }, options(agencies.map((a) => [String(a.id), nameOf(a)])));
   const unit = h('select', { name: 'unit_id' });
