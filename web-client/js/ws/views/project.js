@@ -41,7 +41,7 @@ class ProjectPage extends View {
       h('div', { class: 'title-row' }, h('h1', { text: nameOf(project) }), project.my_role ? h('span', { class: 'badge', text: tr(`role.${project.my_role}`) }) : null),
       project.description ? h('p', { class: 'lead', text: project.description }) : null,
       h('div', { class: 'project-facts' },
-        this.agenciesPanel(project, answer.etag, isLead, errors),
+        await this.agenciesPanel(project, answer.etag, isLead, errors),
         await this.membersPanel(project, members, isLead, errors)),
       errors,
       canWrite ? this.newTaskForm(project, kanban, errors) : null,
@@ -69,13 +69,13 @@ class ProjectPage extends View {
   }
 
   /** @param {Project} project @param {string | null} etag @param {boolean} isLead @param {HTMLElement} errors */
-  agenciesPanel(project, etag, isLead, errors) {
+  async agenciesPanel(project, etag, isLead, errors) {
     const list = h('ul', { class: 'chips' }, project.agency_ids.map((a) => h('li', { class: 'chip' },
       agencyName(a), a === project.lead_agency_id ? h('span', { class: 'badge', text: tr('projects.lead') }) : null)));
     let form = null;
-    if (isLead) {
-      const select = h('select', { name: 'agency_id' });
-      void loadAgencies().then((all) => replace(select, options(all.filter((a) => !project.agency_ids.includes(a.id)).map((a) => [String(a.id), nameOf(a)]))));
+    const others = (await loadAgencies()).filter((a) => !project.agency_ids.includes(a.id));
+    if (isLead && others.length) {
+      const select = h('select', { name: 'agency_id' }, options(others.map((a) => [String(a.id), nameOf(a)])));
       form = h('form', { class: 'inline-form' }, field(tr('projects.add_agency'), select), h('button', { type: 'submit', text: tr('common.add') }));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
