@@ -26,7 +26,7 @@ export async function joinMeeting(id, errorHost) {
     /** @type {{data: {room: string, token: string, url?: string}}} */
     const answer = await call('POST', `/meetings/${id}/join`);
     const { room, token, url } = answer.data;
-    location.assign(url ?? `/m/${encodeURIComponent(room)}#token=${encodeURIComponent(token)}`);
+    location.assign(url ?? `/m/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}`);
   } catch (e) {
     const box = errorBox();
     showError(box, e);
