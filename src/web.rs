@@ -1,5 +1,6 @@
 //! The browser app: files of `web-client/` under `/app/`, the landing page at `/`, the meeting
-//! page at `/m/<room>`, with a strict Content-Security-Policy and no caching surprises.
+//! page at `/m/<room>`, the workspace app at `/app/` whose client-side routes (`/app/projects/5`)
+//! all answer its `app.html`, with a strict Content-Security-Policy and no caching surprises.
 //!
 //! Release builds embed the files; debug builds read them from disk so edits show on reload.
 
@@ -28,11 +29,33 @@ pub fn router() -> Router {
             "/m/{room}",
             get(|_room: Path<String>| async { page("meeting.html") }),
         )
+        .route("/app", get(|| async { page(WORKSPACE_APP) }))
+        .route("/app/", get(|| async { page(WORKSPACE_APP) }))
         .route(
             "/app/{*path}",
-            get(|Path(path): Path<String>| async move { asset(&path) }),
+            get(|Path(path): Path<String>| async move { app_path(&path) }),
         )
         .route("/healthz", get(|| async { "ok" }))
+}
+
+/// The single page of the workspace app; its router draws the screen the path names.
+const WORKSPACE_APP: &str = "app.html";
+
+/// A file when one exists; otherwise a path without a file extension is a route of the
+/// workspace app (so reloads and shared links work), and anything else is 404.
+fn app_path(path: &str) -> Response {
+    if Assets::get(path).is_some() {
+        return asset(path);
+    }
+    if is_app_route(path) {
+        return page(WORKSPACE_APP);
+    }
+    asset(path)
+}
+
+fn is_app_route(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    !last.contains('.') && !path.starts_with("js/") && !path.starts_with("css/")
 }
 
 fn page(name: &str) -> Response {
@@ -70,4 +93,20 @@ fn asset(path: &str) -> Response {
         HeaderValue::from_static("camera=(self), microphone=(self), display-capture=(self)"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_app_route;
+
+    #[test]
+    fn routes_without_extension_fall_back_to_the_app() {
+        assert!(is_app_route("projects/5"));
+        assert!(is_app_route("memos/new"));
+        assert!(is_app_route("directory"));
+        assert!(!is_app_route("js/ws/app.js"));
+        assert!(!is_app_route("js/missing"));
+        assert!(!is_app_route("favicon.svg"));
+        assert!(!is_app_route("nope.png"));
+    }
 }

@@ -101,16 +101,26 @@ let hubDataDir = null;
 /**
  * A resume grace far longer than any wait in the tests, so a participant who closes the tab is
  * seen to leave because the client and hub treat that as leaving, not because the grace ran out;
- * and open join, because the meeting pages under test join by room name without a token.
+ * open join, because the meeting pages under test join by room name without a token; no demo
+ * data (the tests make their own) and the administrator's password the workspace tests use.
  */
-export const HUB_ARGS = ['--resume-grace-secs', '120', '--dev-open-join'];
+export const HUB_ARGS = ['--resume-grace-secs', '120', '--dev-open-join', '--demo', 'false',
+  '--admin-password', 'govhub-demo-admin'];
 
 export async function hubUrl(target) {
   if (!target.startsWith('--hub-bin=')) return target.replace(/\/$/, '');
-  const bin = target.slice('--hub-bin='.length);
+  hubBin = target.slice('--hub-bin='.length);
   hubDataDir = mkdtempSync(join(tmpdir(), 'govhub-browser-'));
-  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--media-listen', '127.0.0.1:0',
-    '--data-dir', hubDataDir, ...HUB_ARGS], { stdio: ['ignore', 'pipe', 'inherit'], env: { RUST_LOG: 'warn', ...process.env } });
+  return startHub('127.0.0.1:0');
+}
+
+/** @type {string | null} */
+let hubBin = null;
+
+/** @param {string} listen @returns {Promise<string>} */
+function startHub(listen) {
+  const child = spawn(/** @type {string} */ (hubBin), ['serve', '--listen', listen, '--media-listen', '127.0.0.1:0',
+    '--data-dir', /** @type {string} */ (hubDataDir), ...HUB_ARGS], { stdio: ['ignore', 'pipe', 'inherit'], env: { RUST_LOG: 'warn', ...process.env } });
   hubProcess = child;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('govhub printed no ready line')), 60_000);
@@ -123,6 +133,23 @@ export async function hubUrl(target) {
       }
     });
   });
+}
+
+/**
+ * Stops the hub that `hubUrl` started and starts it again on the same address and data
+ * directory (a restart as operators do it). Returns false when the hub is not ours to restart.
+ * @param {string} url the hub's current URL
+ */
+export async function restartHub(url) {
+  const child = hubProcess;
+  if (!child || !hubBin) return false;
+  await new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', resolve);
+    child.kill();
+  });
+  await startHub(new URL(url).host);
+  return true;
 }
 
 /** Stops the hub that `hubUrl` started, if any, and removes its data directory. */
