@@ -6,7 +6,9 @@
 //! response, the `Idempotency-Key` header of POSTs, the security schemes and the `/api/v1` prefix to every operation in one place,
 //! so no handler can forget them.
 
+use std::collections::HashMap;
 use utoipa::openapi::Required;
+
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -53,6 +55,7 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
         paths.paths.insert(format!("{PREFIX}{path}"), item);
     }
     doc.paths = paths;
+    unique_operation_ids(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
     let mut schemas = vec![(ProblemDoc::name().into_owned(), ProblemDoc::schema())];
     ProblemDoc::schemas(&mut schemas);
@@ -73,15 +76,52 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
 }
 
 fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    methods(item).map(|(_, op)| op)
+}
+
+/// Handlers of different resources share function names (`list`, `create`, …), and utoipa
+/// takes the operation id from the name; OpenAPI requires ids to be unique, so a shared one
+/// becomes `<method>_<path>` (e.g. `get_agencies_id`), unique because the pair is.
+fn unique_operation_ids(doc: &mut OpenApi) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            if let Some(id) = &op.operation_id {
+                *seen.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let slug: String = path
+            .trim_start_matches(PREFIX)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let slug = slug
+            .split('_')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("_");
+        for (method, op) in methods(item) {
+            if op.operation_id.as_ref().is_some_and(|id| seen[id] > 1) {
+                op.operation_id = Some(format!("{method}_{slug}"));
+            }
+        }
+    }
+}
+
+fn methods(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &mut Operation)> {
     [
-        item.get.as_mut(),
-        item.put.as_mut(),
-        item.post.as_mut(),
-        item.delete.as_mut(),
-        item.patch.as_mut(),
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
 }
 
 fn add_idempotency_key(op: &mut Operation) {

@@ -43,9 +43,14 @@ fn every_operation_documents_errors_and_every_reference_resolves() {
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.keys().all(|p| p.starts_with("/api/v1/")));
     let mut operations = 0;
+    let mut ids = std::collections::HashSet::new();
     for item in paths.values() {
         for op in item.as_object().unwrap().values() {
             operations += 1;
+            let id = op["operationId"]
+                .as_str()
+                .expect("every operation has an id");
+            assert!(ids.insert(id.to_owned()), "operationId {id} is not unique");
             let problem = &op["responses"]["default"]["content"]["application/problem+json"];
             assert_eq!(problem["schema"]["$ref"], "#/components/schemas/Problem");
         }
