@@ -58,6 +58,10 @@ pub fn log_demo(report: &Report, started: Instant) {
         units = report.units,
         employees = report.employees,
         accounts = report.accounts_created.len(),
+        rooms = report.rooms,
+        projects = report.projects,
+        project_members = report.project_members,
+        tasks = report.tasks,
         seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
         "demo seeded"
     );

@@ -28,6 +28,8 @@ async fn demo_seeds_once_and_its_people_are_found() {
     assert!((200..=600).contains(&r.employees), "{r:?}");
     assert_eq!(r.accounts_created.len(), demo::DEMO_ACCOUNTS.len());
     assert_eq!(r.extra_fields, 2);
+    let collab = (r.rooms, r.projects, r.project_members, r.tasks);
+    assert_eq!(collab, (6, 2, 7, 7), "the collaboration half");
     assert_eq!(store.employee_count().await.unwrap(), r.employees as i64);
     let audit = store.audit_entries(0, 1_000_000).await.unwrap().len();
     assert!(audit > r.employees, "every write is audited");
@@ -36,6 +38,17 @@ async fn demo_seeds_once_and_its_people_are_found() {
     assert_eq!((again.agencies_created, again.agencies_existing), (0, 10));
     assert_eq!((again.employees, again.accounts_created.len()), (0, 0));
     assert_eq!(again.accounts_existing, demo::DEMO_ACCOUNTS.len());
+    let collab = (
+        again.rooms,
+        again.projects,
+        again.project_members,
+        again.tasks,
+    );
+    assert_eq!(
+        collab,
+        (0, 0, 0, 0),
+        "a second run adds no rooms, projects or tasks"
+    );
     assert_eq!(store.employee_count().await.unwrap(), r.employees as i64);
     assert_eq!(
         store.audit_entries(0, 1_000_000).await.unwrap().len(),

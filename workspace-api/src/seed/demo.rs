@@ -3,8 +3,8 @@
 //! (an agency with the demo's code, an extra field's key, an account's login) is skipped.
 //!
 //! Steps, in order ([`run`]): [`directory`] (agencies, unit trees, positions, grades, extra
-//! fields, people), then [`accounts`] (demo sign-ins linked to people). Later steps
-//! (projects, rooms, ...) take `(&Store, &mut Report)` the same way and are added to [`run`].
+//! fields, people), then [`accounts`] (demo sign-ins linked to people), then the
+//! collaboration half in [`super::collab`] (rooms, projects with members and tasks).
 
 use std::collections::HashSet;
 
@@ -39,7 +39,8 @@ pub async fn run(store: &Store, force: bool) -> Result<Report, SeedError> {
     let mut report = Report::default();
     directory(store, &mut report).await?;
     accounts(store, &mut report).await?;
-    // Further steps land here, e.g. `projects(store, &mut report).await?;`.
+    super::collab::rooms(store, &mut report).await?;
+    super::collab::projects(store, &mut report).await?;
     Ok(report)
 }
 

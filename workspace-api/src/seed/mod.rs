@@ -8,6 +8,7 @@
 //! [`crate::extract::Actor::System`], so it lands in the audit log like any other change.
 
 pub mod bench;
+pub mod collab;
 pub mod data;
 pub mod demo;
 pub mod names;
@@ -37,6 +38,10 @@ pub struct Report {
     pub employees: usize,
     pub accounts_created: Vec<String>,
     pub accounts_existing: usize,
+    pub rooms: usize,
+    pub projects: usize,
+    pub project_members: usize,
+    pub tasks: usize,
 }
 
 /// The agency with this code, if any.
