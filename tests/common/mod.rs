@@ -2,6 +2,7 @@
 //! out where it listens from the one `govhub ready:` line it prints.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod http;
 
 use std::io::{BufRead, BufReader};
