@@ -7,7 +7,7 @@ import { all, call, get } from '../api.js';
 import { announce, clearError, errorBox, field, h, options, replace, showError } from '../dom.js';
 import { nameOf, tr } from '../i18n.js';
 import { navigate } from '../router.js';
-import { account } from '../session.js';
+import { account, loadAgencies } from '../session.js';
 import { View } from '../view.js';
 import { attendeePicker } from './attendees.js';
 import { roomPicker } from './room-picker.js';
@@ -43,6 +43,7 @@ class MeetingNew extends View {
     document.title = `${tr('meetings.schedule')} — govhub`;
     const me = account();
     const draft = readDraft();
+    await loadAgencies(); // agency names in the attendee results
     const title = h('input', { name: 'title', required: true, maxlength: 200, value: draft.title ?? '' });
     const description = h('textarea', { name: 'description', rows: 3, maxlength: 2000 });
     description.value = draft.description ?? '';

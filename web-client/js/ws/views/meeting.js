@@ -61,7 +61,7 @@ class MeetingPage extends View {
     }
     if (m.project_id !== null) {
       const project = /** @type {import('../types.js').Project | null} */ (await get(`/projects/${m.project_id}`).catch(() => null));
-      rows.push([tr('mtg.project'), h('a', { href: `/app/projects/${m.project_id}`, text: project ? nameOf(project) : `#${m.project_id}` })]);
+      rows.push([tr('projects.title'), h('a', { href: `/app/projects/${m.project_id}`, text: project ? nameOf(project) : `#${m.project_id}` })]);
     }
     return rows;
   }
