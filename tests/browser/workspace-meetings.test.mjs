@@ -5,8 +5,9 @@
 // in Korean, then in English, and nothing made); both join it — the attendee from the home
 // screen of a 390×844 phone, by keyboard alone — and media flows between them (getStats).
 // Then the attendee schedules a meeting by keyboard whose draft survives a hub restart, and
-// the administrator edits the attendee's account and reads the audit log. axe-core checks
-// every new screen on both sizes; screenshots land in the artifacts directory.
+// the administrator edits the attendee's account, reads the audit log and cancels the
+// meeting. axe-core checks every new screen on both sizes; screenshots land in the artifacts
+// directory.
 //
 // Usage: node tests/browser/workspace-meetings.test.mjs <hub URL | --hub-bin=PATH> <artifacts dir>
 
@@ -232,9 +233,22 @@ main('workspace-meetings', async () => {
     await axeCheck(admin, 'admin with accounts and audit filter');
     await shot(admin, artifacts, 'desktop-admin-accounts');
 
+    // The organiser cancels the meeting (two steps); its room is free again.
+    await admin.goto(`${base}/app/meetings/${meetingId}`);
+    await admin.getByRole('button', { name: '회의 취소' }).click();
+    await admin.getByRole('button', { name: '취소 확정' }).click();
+    await admin.waitForURL(`${base}/app/meetings`);
+    await waitFor('the list without the cancelled meeting', async () => {
+      const t = await admin.locator('main').innerText();
+      return t.includes('내 회의') && !t.includes('부처 합동 영상회의') && !t.includes('불러오는 중');
+    });
+    const cancelled = await api(admin, base, 'GET', `/meetings/${meetingId}`);
+    if (cancelled.cancelled_ms === null) throw new Error('the meeting was not cancelled');
+    if ((await api(admin, base, 'GET', `/bookings/${stored.booking.id}`)).cancelled_ms === null) throw new Error('the room stayed booked');
+
     adminWatch.check();
     phoneWatch.check();
-    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, draft across a hub restart, account edited, audit filtered, axe clean)');
+    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, draft across a hub restart, account edited, audit filtered, meeting cancelled, axe clean)');
   } finally {
     await browser.close();
   }
