@@ -36,6 +36,7 @@ export async function roomPicker(initial = '') {
   const select = h('select', { name: 'room_id' });
   const summary = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
   const day = h('ul', { class: 'list freebusy', 'aria-label': tr('mtg.room_day') });
+  const dayHeading = h('h3', { class: 'small', hidden: true, text: tr('mtg.room_day') });
   /** @type {[number, number]} */
   let span = [0, 0];
   /** @type {Map<number, boolean>} room id → free for the chosen time */
@@ -49,6 +50,7 @@ export async function roomPicker(initial = '') {
 
   const drawDay = async () => {
     const id = Number(select.value);
+    dayHeading.hidden = !id;
     if (!id || !span[0]) { replace(day); summary.textContent = ''; return; }
     const start = new Date(span[0]);
     start.setHours(0, 0, 0, 0);
@@ -67,7 +69,7 @@ export async function roomPicker(initial = '') {
   drawOptions();
   const element = rooms.length
     ? h('fieldset', { class: 'picker' }, h('legend', { text: tr('mtg.room') }), field(tr('mtg.room_choose'), select), summary,
-      h('h3', { class: 'small', text: tr('mtg.room_day') }), day)
+      dayHeading, day)
     : h('p', { class: 'muted', text: tr('mtg.no_rooms') });
   return {
     element,
