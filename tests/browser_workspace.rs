@@ -33,3 +33,12 @@ fn workspace_desktop_in_chromium() {
 fn workspace_phone_in_chromium() {
     run_browser_test("workspace-phone", &AXE);
 }
+
+/// Meetings: identity-provider buttons, a room booking refused in Korean and English, a
+/// meeting scheduled with an attendee from the directory, a room and a project, joined from
+/// the phone home screen by keyboard into a live call (getStats), a scheduling draft across a
+/// hub restart, account editing and the audit log filter.
+#[test]
+fn workspace_meetings_in_chromium() {
+    run_browser_test("workspace-meetings", &AXE);
+}

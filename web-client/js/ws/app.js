@@ -16,6 +16,8 @@ import './views/memos.js';
 import './views/memo.js';
 import './views/board.js';
 import './views/meetings.js';
+import './views/meeting-new.js';
+import './views/meeting.js';
 import './views/admin.js';
 import './views/not-found.js';
 
@@ -30,7 +32,9 @@ const NAV = [
 ];
 
 /** Which nav entry a screen belongs to. */
-const SECTION = /** @type {Record<string, string>} */ ({ 'gh-project': 'gh-projects', 'gh-memo': 'gh-memos' });
+const SECTION = /** @type {Record<string, string>} */ ({
+  'gh-project': 'gh-projects', 'gh-memo': 'gh-memos', 'gh-meeting': 'gh-meetings', 'gh-meeting-new': 'gh-meetings',
+});
 
 let firstRender = true;
 

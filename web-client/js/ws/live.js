@@ -16,7 +16,7 @@ const KINDS = [
   'project.created', 'project.updated', 'project.member_added', 'project.member_updated', 'project.member_removed',
   'memo.shared', 'memo.updated', 'memo.deleted',
   'announcement.posted', 'announcement.updated', 'announcement.deleted',
-  'meeting.created', 'meeting.updated', 'meeting.deleted',
+  'meeting.scheduled', 'meeting.updated', 'meeting.cancelled',
 ];
 
 /** @type {Map<string, Set<Listener>>} */

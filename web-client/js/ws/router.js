@@ -15,6 +15,8 @@ const ROUTES = [
   [/^\/app\/memos\/(?<id>new|\d+)$/, 'gh-memo'],
   [/^\/app\/board$/, 'gh-board'],
   [/^\/app\/meetings$/, 'gh-meetings'],
+  [/^\/app\/meetings\/new$/, 'gh-meeting-new'],
+  [/^\/app\/meetings\/(?<id>\d+)$/, 'gh-meeting'],
   [/^\/app\/admin$/, 'gh-admin'],
 ];
 

@@ -43,6 +43,7 @@
  * @property {string | null} mobile
  * @property {string | null} email
  * @property {string | null} location
+ * @property {number | null} [account_id] the person's account, where the hub tells it
  */
 
 /**
@@ -142,12 +143,56 @@
  */
 
 /**
- * A meeting as the meetings API is planned to describe it (issue 3; not built yet).
+ * @typedef {object} ConferenceRoom
+ * @property {number} id
+ * @property {number} agency_id
+ * @property {string} site
+ * @property {string} name
+ * @property {string} floor
+ * @property {number} capacity
+ * @property {string[]} equipment
+ * @property {number} version
+ */
+
+/**
+ * @typedef {object} Booking
+ * @property {number} id
+ * @property {number} room_id
+ * @property {number} start_ms
+ * @property {number} end_ms
+ * @property {string} title
+ * @property {number} booked_by
+ * @property {number | null} meeting_id
+ * @property {number | null} cancelled_ms
+ * @property {number} version
+ */
+
+/**
  * @typedef {object} Meeting
  * @property {number} id
  * @property {string} title
+ * @property {string} description
  * @property {number} start_ms
- * @property {number} [end_ms]
+ * @property {number} end_ms
+ * @property {number} organiser_id
+ * @property {number[]} attendees
+ * @property {number | null} project_id
+ * @property {Booking | null} booking
+ * @property {string} video_room
+ * @property {number} created_ms
+ * @property {number | null} cancelled_ms
+ * @property {number} version
+ */
+
+/** @typedef {{today: Meeting[], upcoming: Meeting[]}} MyMeetings */
+/** @typedef {{room: string, token: string, expires_ms: number, url: string}} RoomTicket */
+
+/** An agency identity provider offered on the sign-in screen. */
+/** @typedef {{id: string, name_ko: string, name_en: string, start_url: string}} Provider */
+
+/**
+ * An account as administrators see it (GET /accounts).
+ * @typedef {Account & {created_ms: number, disabled_ms: number | null, version: number}} AdminAccount
  */
 
 /** @typedef {{id: number, kind: string, entity: string, entity_id: number, at_ms: number, data: Record<string, unknown>}} LiveEvent */

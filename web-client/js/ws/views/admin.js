@@ -1,19 +1,20 @@
 // Administration: agencies (system admins add them), the units of an agency (add one under a
-// parent), new accounts, and the audit log (pages, oldest first, as the API gives them).
+// parent), new accounts, the account list with editing (./accounts.js), and the audit log
+// (pages, oldest first, as the API gives them).
 
-import { call, get, qs } from '../api.js';
+import { call, get } from '../api.js';
 import { clearError, errorBox, field, h, options, replace, showError } from '../dom.js';
-import { fmtDateTime, nameOf, tr } from '../i18n.js';
+import { nameOf, tr } from '../i18n.js';
 import { account, isSystemAdmin, loadAgencies } from '../session.js';
 import { View } from '../view.js';
-
-/** @typedef {import('../types.js').AuditEntry} AuditEntry */
+import { accountsPanel } from './accounts.js';
+import { auditPanel } from './audit.js';
 
 class Admin extends View {
   async render() {
     document.title = `${tr('admin.title')} — govhub`;
     replace(this, h('h1', { text: tr('admin.title') }),
-      h('div', { class: 'admin-grid' }, await this.agencies(), await this.units(), await this.accounts()), await this.audit());
+      h('div', { class: 'admin-grid' }, await this.agencies(), await this.units(), await this.accounts()), accountsPanel(), auditPanel());
   }
 
   async agencies() {
@@ -110,37 +111,7 @@ class Admin extends View {
       }
     });
     return h('section', { class: 'panel', 'aria-labelledby': 'adm-accounts' }, h('h2', { id: 'adm-accounts', text: tr('admin.accounts') }),
-      h('p', { class: 'hint', text: tr('admin.accounts_hint') }), form);
-  }
-
-  async audit() {
-    const body = h('tbody', {});
-    const errors = errorBox();
-    /** @type {string | null} */
-    let cursor = null;
-    const more = h('button', { type: 'button', text: tr('admin.more') });
-    const load = async () => {
-      try {
-        /** @type {import('../types.js').Page<AuditEntry>} */
-        const page = await get(`/audit${qs({ limit: 50, cursor })}`);
-        cursor = page.next_cursor;
-        more.hidden = !cursor;
-        body.append(...page.items.map((e) => h('tr', {},
-          h('td', { text: fmtDateTime(e.at_ms) }), h('td', { text: e.actor }), h('td', { text: e.action }),
-          h('td', { text: `${e.entity} #${e.entity_id}` }), h('td', {}, h('code', { class: 'detail', text: JSON.stringify(e.detail) })))));
-      } catch (e) {
-        showError(errors, e);
-      }
-    };
-    more.addEventListener('click', () => void load());
-    await load();
-    return h('section', { class: 'panel', 'aria-labelledby': 'adm-audit' },
-      h('h2', { id: 'adm-audit', text: tr('admin.audit') }), errors,
-      h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'adm-audit' },
-        h('table', { class: 'audit' },
-          h('thead', {}, h('tr', {}, [tr('admin.when'), tr('admin.actor'), tr('admin.action'), tr('admin.entity'), tr('admin.detail')].map((t) => h('th', { scope: 'col', text: t })))),
-          body)),
-      more);
+      form);
   }
 }
 

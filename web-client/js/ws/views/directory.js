@@ -88,12 +88,13 @@ class Directory extends View {
       [tr('dir.email'), e.email ? h('a', { href: `mailto:${e.email}`, text: e.email }) : '—'],
       [tr('dir.location'), e.location || '—'],
     ];
-    const room = `call-${e.id}-${Math.random().toString(36).slice(2, 8)}`;
     replace(card,
       h('h2', { id: 'person-h', tabindex: -1, text: e.name_ko }),
       h('p', { class: 'muted', text: [e.name_en, e.title, e.grade].filter(Boolean).join(' · ') }),
       h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)])),
-      h('a', { class: 'button primary', href: `/m/${room}`, text: tr('dir.start_meeting') }));
+      // A meeting with this person from now, with a room token for each side (an ad-hoc /m/ room
+      // would need the hub's open-join development mode).
+      h('a', { class: 'button primary', href: `/app/meetings/new?employee=${e.id}`, text: tr('dir.start_meeting') }));
     card.hidden = false;
     /** @type {HTMLElement} */ (card.querySelector('h2')).focus();
   }

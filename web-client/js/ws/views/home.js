@@ -1,11 +1,12 @@
-// Home: today's and upcoming meetings (when the hub has the meetings API), my open tasks by
+// Home: today's and upcoming meetings with their join buttons, my open tasks by
 // due date, recent announcements and memos shared with me. Live events refresh the parts.
 
-import { get, isMissingRoute, qs } from '../api.js';
+import { get, qs } from '../api.js';
 import { errorBox, h, replace, showError } from '../dom.js';
 import { fmtDateTime, fmtDay, tr } from '../i18n.js';
 import { debounce, View } from '../view.js';
-import { joinMeeting, upcomingMeetings } from './meetings.js';
+import { meetingRow, myMeetings } from '../meet.js';
+import { MEETING_EVENTS } from './meetings.js';
 
 /** @typedef {import('../types.js').Task} Task */
 /** @typedef {import('../types.js').Announcement} Announcement */
@@ -26,7 +27,7 @@ class Home extends View {
     this.live(['task.created', 'task.updated', 'task.moved', 'task.deleted'], reloadTasks);
     this.live(['announcement.posted', 'announcement.updated', 'announcement.deleted'], reloadNews);
     this.live(['memo.shared', 'memo.updated', 'memo.deleted'], reloadMemos);
-    this.live(['meeting.created', 'meeting.updated', 'meeting.deleted'], () => void this.fillMeetings(meetings));
+    this.live(MEETING_EVENTS, debounce(() => void this.fillMeetings(meetings), 300));
     await Promise.all([this.fill(tasks, loadTasks), this.fill(news, loadNews), this.fill(memos, loadMemos), this.fillMeetings(meetings)]);
   }
 
@@ -42,23 +43,22 @@ class Home extends View {
     }
   }
 
-  /** The meetings panel hides itself while the hub has no meetings API. */
+  /** Today's meetings, then the next ones; each with its join button. */
   async fillMeetings(/** @type {HTMLElement} */ panel) {
     const body = /** @type {HTMLElement} */ (panel.querySelector('.body'));
     try {
-      const items = await upcomingMeetings();
-      replace(body, items.length
-        ? h('ul', { class: 'list' }, items.map((m) => h('li', { class: 'row' },
-          h('span', { class: 'grow' }, h('strong', { text: m.title }), ' ', h('span', { class: 'muted', text: fmtDateTime(m.start_ms) })),
-          h('button', { type: 'button', class: 'primary', text: tr('meetings.join'), 'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, body) }))))
-        : h('p', { class: 'muted', text: tr('home.no_meetings') }));
+      const { today, upcoming } = await myMeetings();
+      const list = (/** @type {import('../types.js').Meeting[]} */ items, /** @type {string} */ empty) => (items.length
+        ? h('ul', { class: 'list' }, items.map((m) => meetingRow(m, body)))
+        : h('p', { class: 'muted', text: empty }));
+      replace(body,
+        h('h3', { text: tr('home.today') }), list(today, tr('home.no_meetings_today')),
+        h('h3', { text: tr('home.upcoming') }), list(upcoming, tr('home.no_meetings')),
+        h('p', {}, h('a', { href: '/app/meetings/new', text: tr('meetings.schedule') })));
     } catch (e) {
-      if (isMissingRoute(e)) panel.hidden = true;
-      else {
-        const box = errorBox();
-        showError(box, e);
-        replace(body, box);
-      }
+      const box = errorBox();
+      showError(box, e);
+      replace(body, box);
     }
   }
 }

@@ -1,14 +1,14 @@
 // Sign in with a local account (and, when the hub lists any, the agency identity providers).
 
-import { call, isMissingRoute } from '../api.js';
+import { get } from '../api.js';
 import { clearError, errorBox, field, h, replace, showError } from '../dom.js';
-import { tr } from '../i18n.js';
+import { lang, tr } from '../i18n.js';
 import { connect } from '../live.js';
 import { navigate } from '../router.js';
 import { signIn } from '../session.js';
 import { View } from '../view.js';
 
-/** @typedef {{id: string, name: string, url: string}} Provider */
+/** @typedef {import('../types.js').Provider} Provider */
 
 class SignIn extends View {
   async render() {
@@ -44,18 +44,25 @@ class SignIn extends View {
     void this.loadProviders(providers);
   }
 
-  /** Agency identity providers (OIDC), when the hub has the endpoint and some are set up. */
+  /**
+   * Agency identity providers (OpenID Connect): one button each. Starting is a top-level
+   * navigation (the hub answers with a redirect to the provider and a flow cookie).
+   */
   async loadProviders(/** @type {HTMLElement} */ box) {
+    /** @type {{items: Provider[]}} */
+    let answer;
     try {
-      /** @type {{data: {items?: Provider[]}}} */
-      const answer = await call('GET', '/auth/providers');
-      const items = answer.data.items ?? [];
-      if (!items.length) return;
-      replace(box, h('p', { class: 'hint', text: tr('signin.or') }),
-        items.map((p) => h('a', { class: 'button', href: p.url, text: tr('signin.with', { name: p.name }) })));
+      answer = await get('/auth/providers');
     } catch (e) {
-      if (!isMissingRoute(e)) console.warn('identity providers', e);
+      console.warn('identity providers', e);
+      return;
     }
+    const items = answer.items ?? [];
+    if (!items.length) return;
+    replace(box, h('p', { class: 'hint or', text: tr('signin.or') }),
+      h('ul', { class: 'list provider-list', 'aria-label': tr('signin.providers') }, items.map((p) => h('li', {},
+        h('a', { class: 'button provider', href: p.start_url || `/api/v1/auth/oidc/${encodeURIComponent(p.id)}/start`,
+          text: tr('signin.with', { name: lang() === 'en' && p.name_en ? p.name_en : p.name_ko }) })))));
   }
 }
 
