@@ -62,6 +62,9 @@ pub fn log_demo(report: &Report, started: Instant) {
         projects = report.projects,
         project_members = report.project_members,
         tasks = report.tasks,
+        announcements = report.announcements,
+        memos = report.memos,
+        meetings = report.meetings,
         seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
         "demo seeded"
     );

@@ -515,6 +515,13 @@ impl From<StoreError> for ApiError {
                 "게스트 링크가 만료되었습니다. 회의 주최자에게 새 링크를 요청하세요.",
                 "This guest link has expired; ask the organiser for a new one.",
             ),
+            StoreError::GuestLinkRevoked => Self::new(
+                StatusCode::GONE,
+                "guest_link_revoked",
+                "Guest link revoked",
+                "회의 주최자가 이 게스트 링크를 취소했습니다.",
+                "The organiser revoked this guest link; ask them for a new one.",
+            ),
             StoreError::InvalidInput(field) => {
                 Self::validation(field, "올바르지 않은 값입니다.", "Invalid value.")
             }

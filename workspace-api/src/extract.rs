@@ -3,7 +3,7 @@
 //! cannot parse.
 //!
 //! - [`ApiJson`], [`ApiQuery`], [`ApiPath`]: body, query string and path ids.
-//! - [`IfMatch`] and [`etag`]: optimistic concurrency. Every resource row has a `version`
+//! - [`IfMatch`], [`etag`] and [`with_etag`]: optimistic concurrency. Every resource row has a `version`
 //!   that each write bumps; its ETag is the strong tag `"v<version>"`. Updates and deletes
 //!   must send the ETag they read: a missing `If-Match` is 428, a stale one 412.
 //! - [`Actor`]: who performs a request. Its extractor signs the request in from the
@@ -14,9 +14,10 @@
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::auth::{Principal, SESSION_COOKIE};
+use crate::auth::{Principal, SESSION_COOKIE, Scope};
 use crate::error::ApiError;
 use crate::routes::AppState;
 use crate::store::Presented;
@@ -78,6 +79,15 @@ impl Actor {
             Actor::Account(p) => format!("account:{}", p.account),
         }
     }
+
+    /// The signed-in account behind a request, whose credential must carry `scope` (`None`:
+    /// any). Requests never act as the system, so [`Actor::System`] answers 401 here.
+    pub fn signed_in(&self, scope: impl Into<Option<Scope>>) -> Result<&Principal, ApiError> {
+        if let Some(scope) = scope.into() {
+            self.require(scope)?;
+        }
+        self.principal().ok_or_else(ApiError::unauthenticated)
+    }
 }
 
 impl FromRequestParts<AppState> for Actor {
@@ -129,6 +139,12 @@ pub fn etag_headers(version: i64) -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert(header::ETAG, etag(version));
     h
+}
+
+/// A single-resource answer: 200 with the JSON body and the ETag of `version` (the body's own
+/// version, or for a memo's share list the memo's).
+pub fn with_etag<T: serde::Serialize>(version: i64, body: T) -> Response {
+    (etag_headers(version), axum::Json(body)).into_response()
 }
 
 /// The version named by a request's `If-Match` header.

@@ -64,6 +64,47 @@ pub fn decode_cursor<K: DeserializeOwned>(scope: &str, cursor: &str) -> Result<K
     Ok(env.k)
 }
 
+/// The paging of one list request: the validated `limit`, the keyset position its cursor
+/// holds, and the scope (the query) the cursor must belong to. Handlers fetch
+/// [`PageRequest::fetch`] rows after [`PageRequest::after`] and hand them to
+/// [`PageRequest::page`].
+#[derive(Debug, Clone)]
+pub struct PageRequest<K> {
+    pub limit: i64,
+    pub after: Option<K>,
+    scope: String,
+}
+
+impl<K: Serialize + DeserializeOwned> PageRequest<K> {
+    /// Checks `limit` (400 `invalid_query`), then decodes `cursor` for `scope` (400
+    /// `invalid_cursor`).
+    pub fn new(
+        scope: impl Into<String>,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Self, ApiError> {
+        let limit = self::limit(limit)?;
+        let scope = scope.into();
+        let after = cursor.map(|c| decode_cursor(&scope, c)).transpose()?;
+        Ok(PageRequest {
+            limit,
+            after,
+            scope,
+        })
+    }
+
+    /// How many rows to fetch: one more than a page, which says whether another follows.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// The page of `rows` (fetched with [`PageRequest::fetch`]), `key` giving each row's
+    /// keyset position.
+    pub fn page<T>(&self, rows: Vec<T>, key: impl Fn(&T) -> K) -> Page<T> {
+        page(rows, self.limit, &self.scope, key, |t| t)
+    }
+}
+
 /// Turns `limit + 1` fetched rows into a page: the extra row only says another page exists.
 pub fn page<T, U, K: Serialize>(
     mut rows: Vec<T>,
@@ -119,6 +160,20 @@ mod tests {
         let after: i32 = decode_cursor("", p.next_cursor.as_deref().unwrap()).unwrap();
         assert_eq!(after, 2);
         assert_eq!(page(vec![1, 2], 2, "", |x| *x, |x| x).next_cursor, None);
+    }
+
+    #[test]
+    fn page_request_checks_limit_then_cursor() {
+        let r = PageRequest::<i64>::new("s", None, Some(2)).unwrap();
+        assert_eq!((r.limit, r.after, r.fetch()), (2, None, 3));
+        let p = r.page(vec![5, 6, 7], |x| *x);
+        assert_eq!(p.items, [5, 6]);
+        let next = PageRequest::<i64>::new("s", p.next_cursor.as_deref(), Some(2)).unwrap();
+        assert_eq!(next.after, Some(6));
+        let bad = PageRequest::<i64>::new("t", p.next_cursor.as_deref(), Some(0));
+        assert_eq!(bad.unwrap_err().code, "invalid_query");
+        let other = PageRequest::<i64>::new("t", p.next_cursor.as_deref(), None);
+        assert_eq!(other.unwrap_err().code, "invalid_cursor");
     }
 
     #[test]

@@ -295,6 +295,23 @@ async fn acknowledgements_are_idempotent_and_listed(app: TestApp) {
         .map(|e| e.action.clone())
         .collect();
     assert_eq!(acks, ["ack"]);
+    // The first acknowledgement is told live to those who manage the notice (its poster,
+    // system admins), once; not to the reader who acknowledged, nor to anyone else.
+    let acked = |events: Vec<workspace_api::store::Event>| -> Vec<Value> {
+        events
+            .into_iter()
+            .filter(|e| e.kind == "announcement.acked")
+            .map(|e| e.data)
+            .collect()
+    };
+    let told = acked(app.store.events_for(&w.admin_a.who, 0, 1000).await.unwrap());
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["account_id"], w.member_a.id);
+    assert_eq!(told[0]["ack_count"], 1);
+    for quiet in [&w.member_a, &w.member_b, &w.lead] {
+        let events = app.store.events_for(&quiet.who, 0, 1000).await.unwrap();
+        assert!(acked(events).is_empty(), "{}", quiet.id);
+    }
     let mine = w.member_a.app.get("/api/v1/announcements").await;
     assert_eq!(mine.body["items"][0]["acked_by_me"], true);
     let theirs = w.admin_a.app.get("/api/v1/announcements").await;

@@ -1,139 +1,14 @@
 //! Meetings on both backends: scheduling with attendees, a project and a room booking in one
 //! transaction, who sees what (404 for outsiders), organiser-only changes with If-Match,
-//! cancellation, live events, room tokens through a [`RoomTokenIssuer`], guest links, and
-//! every bad input as a typed problem that changes nothing.
+//! cancellation, live events, room tokens through a [`RoomTokenIssuer`], and every bad
+//! input as a typed problem that changes nothing. Guest links are in `guest_links.rs`.
 
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use axum::http::Method;
-use common::{Resp, TestApp};
+use common::TestApp;
+use common::meeting_world::*;
 use serde_json::{Value, json};
-use workspace_api::auth::{AccountId, Principal, Scope};
-use workspace_api::store::Presented;
-use workspace_api::{RoomTokenError, RoomTokenIssuer};
-
-const HOUR: i64 = 3600 * 1000;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-/// A whole hour ten days from now.
-fn base() -> i64 {
-    (now() / HOUR + 240) * HOUR
-}
-
-/// Signs "tokens" that say what they were issued for, so tests can read them back.
-#[derive(Debug)]
-struct FakeIssuer;
-
-impl RoomTokenIssuer for FakeIssuer {
-    fn issue(
-        &self,
-        room: &str,
-        identity: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String, RoomTokenError> {
-        Ok(format!("{room}|{identity}|{name}|{}", ttl.as_secs()))
-    }
-}
-
-/// The same app with room tokens turned on.
-fn with_tokens(app: &TestApp) -> TestApp {
-    let mut config = workspace_api::ApiConfig::in_memory();
-    config.room_tokens = Some(Arc::new(FakeIssuer));
-    app.wrapped(|_| workspace_api::router_with(app.store.clone(), &config))
-}
-
-struct Person {
-    id: i64,
-    app: TestApp,
-    token: String,
-}
-
-impl Person {
-    async fn principal(&self) -> Principal {
-        let p = Presented::BearerToken(&self.token);
-        self.app.store.authenticate(p).await.unwrap()
-    }
-
-    /// Kinds of the events this person may see, oldest first.
-    async fn events(&self) -> Vec<String> {
-        let me = self.principal().await;
-        let events = self.app.store.events_for(&me, 0, 100).await.unwrap();
-        events.into_iter().map(|e| e.kind).collect()
-    }
-}
-
-async fn agency(app: &TestApp, code: &str) -> i64 {
-    app.create("/api/v1/agencies", json!({"code": code, "name_ko": code}))
-        .await["id"]
-        .as_i64()
-        .unwrap()
-}
-
-async fn person(app: &TestApp, login: &str, agency: Option<i64>) -> Person {
-    let body = json!({"login": login, "password": "member-password-1", "role": "member",
-                      "agency_id": agency, "display_name": format!("{login} 님")});
-    let id = app.create("/api/v1/accounts", body).await["id"]
-        .as_i64()
-        .unwrap();
-    let token = common::issue_token(&app.store, AccountId(id), &Scope::ALL, i64::MAX / 2).await;
-    Person {
-        id,
-        app: app.as_bearer(&token),
-        token,
-    }
-}
-
-/// A project made directly in the database (the projects API is another engineer's).
-async fn project(app: &TestApp, id: i64, agency: i64, public: bool, members: &[i64]) {
-    let mut sql = format!(
-        "INSERT INTO projects (id, name_ko, lead_agency_id, public, created_ms) \
-         VALUES ({id}, '합동 프로젝트', {agency}, {}, 0);",
-        i64::from(public)
-    );
-    for m in members {
-        sql.push_str(&format!(
-            "INSERT INTO project_members (project_id, account_id, role, added_ms) \
-             VALUES ({id}, {m}, 'member', 0);"
-        ));
-    }
-    app.raw(&sql).await;
-}
-
-async fn room(app: &TestApp, agency: i64, name: &str) -> i64 {
-    let body =
-        json!({"agency_id": agency, "site": "정부세종청사 6동", "name": name, "capacity": 10});
-    app.create("/api/v1/rooms", body).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn meeting(title: &str, start: i64, attendees: &[i64]) -> Value {
-    json!({"title": title, "start_ms": start, "end_ms": start + HOUR, "attendees": attendees})
-}
-
-async fn delete(app: &TestApp, uri: &str, etag: Option<&str>) -> Resp {
-    let h: Vec<(&str, &str)> = etag.map(|e| vec![("if-match", e)]).unwrap_or_default();
-    app.send(Method::DELETE, uri, &h, None).await
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_i64().unwrap())
-        .collect()
-}
 
 async fn meetings_are_seen_by_their_people_only(app: TestApp) {
     let (a, b) = (agency(&app, "mois").await, agency(&app, "me").await);
@@ -578,115 +453,6 @@ async fn room_tokens_go_to_the_meetings_people(app: TestApp) {
         .assert_problem(409, "meeting_cancelled");
 }
 
-async fn guest_links_let_people_without_accounts_in(app: TestApp) {
-    let a = agency(&app, "mois").await;
-    let org = person(&app, "org", Some(a)).await;
-    let att = person(&app, "att", Some(a)).await;
-    let stranger = person(&app, "stranger", None).await;
-    let m = org
-        .app
-        .create("/api/v1/meetings", meeting("공청회", base(), &[att.id]))
-        .await;
-    let links = format!("/api/v1/meetings/{}/guest-links", m["id"]);
-    att.app
-        .post(&links, json!({}))
-        .await
-        .assert_problem(403, "forbidden");
-    stranger
-        .app
-        .post(&links, json!({}))
-        .await
-        .assert_problem(404, "meeting_not_found");
-    org.app
-        .post(&links, json!({"expires_in_hours": 0}))
-        .await
-        .assert_problem(422, "validation_failed");
-    let link = org.app.post(&links, json!({"expires_in_hours": 2})).await;
-    assert_eq!(link.status, 201, "{:#}", link.body);
-    let secret = link.body["secret"].as_str().unwrap().to_owned();
-    assert!(secret.len() >= 40);
-    let expires = link.body["expires_ms"].as_i64().unwrap();
-    assert!(expires > now() + HOUR && expires <= now() + 2 * HOUR);
-
-    let guest = with_tokens(&app).anonymous();
-    let before = app.audit_count().await;
-    guest
-        .post(
-            "/api/v1/guest/join",
-            json!({"secret": "nope", "name": "홍길동"}),
-        )
-        .await
-        .assert_problem(404, "guest_link_not_found");
-    guest
-        .post(
-            "/api/v1/guest/join",
-            json!({"secret": secret, "name": "  "}),
-        )
-        .await
-        .assert_problem(422, "validation_failed");
-    guest
-        .post(
-            "/api/v1/guest/join",
-            json!({"secret": "x".repeat(5000), "name": "a"}),
-        )
-        .await
-        .assert_problem(404, "guest_link_not_found");
-    assert_eq!(app.audit_count().await, before);
-    let ticket = guest
-        .post(
-            "/api/v1/guest/join",
-            json!({"secret": secret, "name": "홍길동"}),
-        )
-        .await;
-    assert_eq!(ticket.status, 200, "{:#}", ticket.body);
-    let id = link.body["id"].as_i64().unwrap();
-    assert_eq!(
-        ticket.body["token"],
-        format!(
-            "{}|guest:{id}|홍길동|600",
-            m["video_room"].as_str().unwrap()
-        )
-    );
-    assert_eq!(
-        app.audit_log().await.last().unwrap().actor,
-        format!("guest:{id}")
-    );
-    app.anonymous()
-        .post("/api/v1/guest/join", json!({"secret": secret, "name": "a"}))
-        .await
-        .assert_problem(503, "room_tokens_unavailable");
-
-    app.raw(&format!(
-        "UPDATE meeting_guest_links SET expires_ms = 1 WHERE id = {id}"
-    ))
-    .await;
-    guest
-        .post(
-            "/api/v1/guest/join",
-            json!({"secret": secret, "name": "홍길동"}),
-        )
-        .await
-        .assert_problem(410, "guest_link_expired");
-    let fresh = org.app.post(&links, json!({})).await.body["secret"].clone();
-    delete(
-        &org.app,
-        &format!("/api/v1/meetings/{}", m["id"]),
-        Some("\"v1\""),
-    )
-    .await;
-    guest
-        .post(
-            "/api/v1/guest/join",
-            json!({"secret": fresh, "name": "홍길동"}),
-        )
-        .await
-        .assert_problem(409, "meeting_cancelled");
-    org.app
-        .post(&links, json!({}))
-        .await
-        .assert_problem(409, "meeting_cancelled");
-}
-
 both_backends!(
     meetings_are_seen_by_their_people_only,
     bad_meetings_change_nothing,
@@ -694,5 +460,4 @@ both_backends!(
     project_members_see_the_projects_meetings,
     home_screen_lists_today_and_upcoming,
     room_tokens_go_to_the_meetings_people,
-    guest_links_let_people_without_accounts_in,
 );

@@ -17,6 +17,17 @@ impl Serialize for Scopes {
     }
 }
 
+/// The enabled account of a directory person, as `GET /employees/{id}/account` answers it to
+/// anyone who reads the directory: enough to add the person to a project, share a memo
+/// with them or invite them to a meeting, nothing an administrator alone should see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PersonAccount {
+    pub account_id: AccountId,
+    pub employee_id: EmployeeId,
+    pub display_name: String,
+    pub agency_id: Option<AgencyId>,
+}
+
 /// A local account. `agency_id` is the agency it belongs to (for an agency admin, the
 /// agency it administers); system admins may have none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

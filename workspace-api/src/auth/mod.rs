@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 pub use account::{
     Account, AccountPatch, IssuedToken, LoginRequest, NewAccount, NewSession, NewToken,
-    PasswordChange, PasswordReset, RoleName, TokenInfo,
+    PasswordChange, PasswordReset, PersonAccount, RoleName, TokenInfo,
 };
 pub use password::{PasswordHasher, PasswordStrength};
 
@@ -167,6 +167,9 @@ pub enum Credential {
     Session(SessionId),
     /// A personal API token: the account's role narrowed to its scopes.
     Token(TokenId, Scopes),
+    /// No credential: the hub itself acting for the account (the demo seed), made by
+    /// [`crate::Store::principal_for`]; never the result of a request.
+    OnBehalf,
 }
 
 /// A signed-in account behind a request.

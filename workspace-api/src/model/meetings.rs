@@ -182,6 +182,18 @@ pub struct GuestLink {
     pub expires_ms: i64,
 }
 
+/// A guest link as its meeting's organiser lists it (never with its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct GuestLinkInfo {
+    pub id: i64,
+    pub meeting_id: MeetingId,
+    pub created_by: AccountId,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    /// When the organiser revoked it (`null`: not revoked).
+    pub revoked_ms: Option<i64>,
+}
+
 /// `POST /guest/join`: no sign-in, the link's secret is the credential.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -190,9 +190,20 @@ pub struct MemoShares {
     pub shares: Vec<MemoShare>,
 }
 
+/// One entry of a share list as the API answers it: the entry and the name of its target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct NamedShare {
+    pub target: ShareTarget,
+    pub permission: SharePermission,
+    /// The person's display name, or the unit's, agency's or project's Korean name; `null`
+    /// for a project the caller may not see (its name is not theirs to read) or a target
+    /// that no longer exists.
+    pub name: Option<String>,
+}
+
 /// A memo's share list as `GET /memos/{id}/shares` answers it (with the memo's ETag).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MemoShareList {
     pub memo_id: MemoId,
-    pub items: Vec<MemoShare>,
+    pub items: Vec<NamedShare>,
 }

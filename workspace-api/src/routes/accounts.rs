@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,7 +24,7 @@ use crate::auth::{
     NewAccount, PasswordChange, PasswordReset, Role, RoleName, Scope, normalise_login,
 };
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::AgencyId;
 use crate::paging::{self, Page};
 use crate::store::{AccountFilter, AccountSpec, AccountUpdate, role_of};
@@ -167,7 +167,7 @@ pub async fn get_one(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::AccountsRead)?;
     let account = reachable(&st, &actor, id).await?;
-    Ok((etag_headers(account.version), Json(account)).into_response())
+    Ok(with_etag(account.version, account))
 }
 
 /// `PATCH /accounts/{id}`: display name, role, agency, linked employee, disabled.
@@ -198,7 +198,7 @@ pub async fn update(
         .store
         .update_account(&actor, id, version, &new, detail)
         .await?;
-    Ok((etag_headers(account.version), Json(account)).into_response())
+    Ok(with_etag(account.version, account))
 }
 
 /// The account's state after `patch`, validated, and the audit detail of the change.

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers, with_etag};
 use crate::model::{Agency, AgencyId, AgencyPatch, NewAgency, NewUnit, Unit, UnitId, UnitPatch};
 use crate::paging::{self, Page};
 use crate::validate::Check;
@@ -80,7 +80,7 @@ pub async fn get_one(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::DirectoryRead)?;
     let agency = st.store.get_agency(id).await?;
-    Ok((etag_headers(agency.version), Json(agency)).into_response())
+    Ok(with_etag(agency.version, agency))
 }
 
 #[utoipa::path(
@@ -136,7 +136,7 @@ pub async fn update(
     }
     c.finish()?;
     let agency = st.store.update_agency(&actor, id, version, &patch).await?;
-    Ok((etag_headers(agency.version), Json(agency)).into_response())
+    Ok(with_etag(agency.version, agency))
 }
 
 #[utoipa::path(
@@ -171,7 +171,7 @@ pub async fn get_unit(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::DirectoryRead)?;
     let unit = st.store.get_unit(id).await?;
-    Ok((etag_headers(unit.version), Json(unit)).into_response())
+    Ok(with_etag(unit.version, unit))
 }
 
 #[utoipa::path(
@@ -230,7 +230,7 @@ pub async fn update_unit(
     }
     c.finish()?;
     let unit = st.store.update_unit(&actor, id, version, &patch).await?;
-    Ok((etag_headers(unit.version), Json(unit)).into_response())
+    Ok(with_etag(unit.version, unit))
 }
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -5,21 +5,21 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
 use super::agencies::created;
-use super::memos::{check_body, person};
+use super::memos::check_body;
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::{
     Ack, Announcement, AnnouncementId, AnnouncementPatch, AnnouncementScope, NewAnnouncement,
 };
-use crate::paging::{self, Page};
+use crate::paging::{self, Page, PageRequest};
 use crate::store::{AnnouncementQuery, now_ms};
 use crate::validate::Check;
 
@@ -55,7 +55,7 @@ pub async fn list(
     actor: Actor,
     ApiQuery(p): ApiQuery<AnnouncementListParams>,
 ) -> Result<Json<Page<Announcement>>, ApiError> {
-    let who = person(&actor, Scope::WorkspaceRead)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let limit = paging::limit(p.limit)?;
     let include_expired = p.include_expired.unwrap_or(false);
     let scope = format!("announcements?expired={include_expired}");
@@ -91,9 +91,9 @@ pub async fn get_one(
     actor: Actor,
     ApiPath(id): ApiPath<AnnouncementId>,
 ) -> Result<Response, ApiError> {
-    let who = person(&actor, Scope::WorkspaceRead)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let a = st.store.get_announcement(who, id).await?;
-    Ok((etag_headers(a.version), Json(a)).into_response())
+    Ok(with_etag(a.version, a))
 }
 
 #[utoipa::path(
@@ -108,7 +108,7 @@ pub async fn create(
     actor: Actor,
     ApiJson(mut new): ApiJson<NewAnnouncement>,
 ) -> Result<Response, ApiError> {
-    person(&actor, Scope::WorkspaceWrite)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     let mut c = Check::default();
     check_scope(&mut c, &new);
     c.text("title", &mut new.title, TITLE_MAX, true);
@@ -121,7 +121,7 @@ pub async fn create(
         );
     }
     c.finish()?;
-    let a = st.store.create_announcement(&actor, &new).await?;
+    let a = st.store.create_announcement(&actor, who, &new).await?;
     Ok(created(
         format!("/api/v1/announcements/{}", a.id),
         a.version,
@@ -167,7 +167,7 @@ pub async fn update(
     IfMatch(version): IfMatch,
     ApiJson(mut patch): ApiJson<AnnouncementPatch>,
 ) -> Result<Response, ApiError> {
-    person(&actor, Scope::WorkspaceWrite)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     let mut c = Check::default();
     if let Some(t) = &mut patch.title {
         c.text("title", t, TITLE_MAX, true);
@@ -183,9 +183,9 @@ pub async fn update(
     c.finish()?;
     let a = st
         .store
-        .update_announcement(&actor, id, version, &patch)
+        .update_announcement(&actor, who, id, version, &patch)
         .await?;
-    Ok((etag_headers(a.version), Json(a)).into_response())
+    Ok(with_etag(a.version, a))
 }
 
 #[utoipa::path(
@@ -201,8 +201,10 @@ pub async fn delete(
     ApiPath(id): ApiPath<AnnouncementId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    person(&actor, Scope::WorkspaceWrite)?;
-    st.store.delete_announcement(&actor, id, version).await?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
+    st.store
+        .delete_announcement(&actor, who, id, version)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -218,8 +220,8 @@ pub async fn ack(
     actor: Actor,
     ApiPath(id): ApiPath<AnnouncementId>,
 ) -> Result<Json<Announcement>, ApiError> {
-    person(&actor, Scope::WorkspaceWrite)?;
-    Ok(Json(st.store.ack_announcement(&actor, id).await?))
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
+    Ok(Json(st.store.ack_announcement(&actor, who, id).await?))
 }
 
 #[utoipa::path(
@@ -235,22 +237,14 @@ pub async fn acks(
     ApiPath(id): ApiPath<AnnouncementId>,
     ApiQuery(p): ApiQuery<AckListParams>,
 ) -> Result<Json<Page<Ack>>, ApiError> {
-    let who = person(&actor, Scope::WorkspaceRead)?;
-    let limit = paging::limit(p.limit)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let scope = format!("acks:{id}");
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<(i64, i64)>(&scope, c))
-        .transpose()?;
-    let rows = st.store.list_acks(who, id, after, limit + 1).await?;
-    Ok(Json(paging::page(
-        rows,
-        limit,
-        &scope,
-        |k| (k.acked_ms, k.account_id.0),
-        |k| k,
-    )))
+    let paging = PageRequest::<(i64, i64)>::new(scope, p.cursor.as_deref(), p.limit)?;
+    let rows = st
+        .store
+        .list_acks(who, id, paging.after, paging.fetch())
+        .await?;
+    Ok(Json(paging.page(rows, |k| (k.acked_ms, k.account_id.0))))
 }
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

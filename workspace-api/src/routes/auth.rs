@@ -1,6 +1,6 @@
-//! Handlers for sign-in (`/auth/login`, `/auth/logout`, `/auth/me`), personal API tokens
-//! (`/me/tokens`) and the audit log (`/audit`). Account administration is in `accounts.rs`,
-//! OpenID Connect sign-in in `oidc.rs`.
+//! Handlers for sign-in (`/auth/login`, `/auth/logout`, `/auth/me`) and personal API tokens
+//! (`/me/tokens`). Account administration is in `accounts.rs`, OpenID Connect sign-in in
+//! `oidc.rs`, the audit log in `audit.rs`.
 //!
 //! Token management needs a browser session: a leaked token must not be able to mint more
 //! tokens or outlive its own revocation.
@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,13 +17,11 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::agencies::created;
 use crate::auth::{
-    Account, AccountId, Credential, IssuedToken, LoginRequest, MAX_PASSWORD_CHARS, NewToken, Role,
+    Account, AccountId, Credential, IssuedToken, LoginRequest, MAX_PASSWORD_CHARS, NewToken,
     SESSION_COOKIE, Scope, Scopes, TokenId, TokenInfo,
 };
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, presented};
-use crate::model::AuditEntry;
-use crate::paging::{self, Page};
+use crate::extract::{Actor, ApiJson, ApiPath, presented};
 use crate::store::{Presented, now_ms};
 use crate::validate::Check;
 
@@ -132,9 +130,11 @@ pub struct Me {
     responses((status = 200, description = "The signed-in account", body = Me))
 )]
 pub async fn me(State(st): State<AppState>, actor: Actor) -> Result<Json<Me>, ApiError> {
-    let p = actor.principal().ok_or_else(ApiError::unauthenticated)?;
+    let p = actor.signed_in(None)?;
     let (via, scopes) = match p.credential {
-        Credential::Session(_) => ("session", Scope::ALL.into_iter().collect()),
+        Credential::Session(_) | Credential::OnBehalf => {
+            ("session", Scope::ALL.into_iter().collect())
+        }
         Credential::Token(_, scopes) => ("token", scopes),
     };
     let account = st.store.get_account(p.account).await?;
@@ -243,53 +243,6 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AuditParams {
-    cursor: Option<String>,
-    limit: Option<i64>,
-}
-
-/// `GET /audit?cursor=&limit=`: the audit log, oldest first. System admins read all of it,
-/// agency admins their agency's entries, members nothing.
-#[utoipa::path(
-    get,
-    path = "/audit",
-    tag = "auth",
-    params(AuditParams),
-    responses((status = 200, description = "Audit log, oldest first", body = Page<AuditEntry>))
-)]
-pub async fn audit(
-    State(st): State<AppState>,
-    actor: Actor,
-    ApiQuery(p): ApiQuery<AuditParams>,
-) -> Result<Json<Page<AuditEntry>>, ApiError> {
-    actor.require(Scope::AuditRead)?;
-    let agency = match actor.role() {
-        None | Some(Role::SystemAdmin) => None,
-        Some(Role::AgencyAdmin(a)) => Some(a),
-        Some(Role::Member) => {
-            actor.require_system_admin()?;
-            None
-        }
-    };
-    let limit = paging::limit(p.limit)?;
-    // The cursor only continues the view it came from.
-    let scope = format!("audit|{}", agency.map_or(0, |a| a.0));
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<i64>(&scope, c))
-        .transpose()?
-        .unwrap_or(0);
-    let rows = match agency {
-        None => st.store.audit_entries(after, limit + 1).await?,
-        Some(a) => st.store.agency_audit_entries(a, after, limit + 1).await?,
-    };
-    Ok(Json(paging::page(rows, limit, &scope, |e| e.id, |e| e)))
-}
-
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
@@ -297,5 +250,4 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
-        .routes(routes!(audit))
 }

@@ -69,11 +69,7 @@ pub async fn stream_events(
     headers: HeaderMap,
     ApiQuery(p): ApiQuery<EventParams>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    actor.require(Scope::WorkspaceRead)?;
-    let principal = actor
-        .principal()
-        .cloned()
-        .ok_or_else(ApiError::unauthenticated)?;
+    let principal = actor.signed_in(Scope::WorkspaceRead)?.clone();
     let after = match resume_point(&headers, p.last_event_id)? {
         Some(id) => id,
         None => st.store.last_event_id().await?,

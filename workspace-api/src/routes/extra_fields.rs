@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -15,7 +15,7 @@ use super::AppState;
 use super::agencies::created;
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, IfMatch, with_etag};
 use crate::model::{ExtraField, ExtraFieldId, ExtraFieldPatch, NewExtraField, valid_extra_key};
 use crate::validate::Check;
 
@@ -90,7 +90,7 @@ pub async fn get_one(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::DirectoryRead)?;
     let field = st.store.get_extra_field(id).await?;
-    Ok((etag_headers(field.version), Json(field)).into_response())
+    Ok(with_etag(field.version, field))
 }
 
 #[utoipa::path(
@@ -122,7 +122,7 @@ pub async fn update(
         .store
         .update_extra_field(&actor, id, version, &patch)
         .await?;
-    Ok((etag_headers(field.version), Json(field)).into_response())
+    Ok(with_etag(field.version, field))
 }
 
 #[utoipa::path(

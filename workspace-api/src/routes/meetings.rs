@@ -1,5 +1,5 @@
-//! Handlers for meetings (`/meetings`, `/meetings/{id}`, `/me/meetings`), their room tokens
-//! (`/meetings/{id}/join`) and guest links (`/meetings/{id}/guest-links`, `/guest/join`).
+//! Handlers for meetings (`/meetings`, `/meetings/{id}`, `/me/meetings`) and their room
+//! tokens (`/meetings/{id}/join`); guest links are in `guest_links.rs`.
 //!
 //! A room token is issued only to the organiser, the attendees and the members of the
 //! meeting's project, while the meeting is neither cancelled nor over; others who cannot see
@@ -9,29 +9,25 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
 use super::agencies::created;
-use super::rooms::{check_range, principal};
+use super::rooms::check_range;
 use crate::auth::{AccountId, Principal, Scope};
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
-use crate::model::{
-    GuestJoin, GuestLink, Meeting, MeetingId, MeetingPatch, MyMeetings, NewGuestLink, NewMeeting,
-    RoomTicket,
-};
-use crate::paging::{self, Page};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
+use crate::model::{Meeting, MeetingId, MeetingPatch, MyMeetings, NewMeeting, RoomTicket};
+use crate::paging::{Page, PageRequest};
 use crate::store::{Entity, StoreError, now_ms};
 use crate::validate::Check;
 
 const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 2000;
 const ATTENDEES_MAX: usize = 500;
-const GUEST_NAME_MAX: usize = 64;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -102,10 +98,6 @@ fn check_future(c: &mut Check, end_ms: i64) {
     }
 }
 
-fn with_etag(meeting: Meeting) -> Response {
-    (etag_headers(meeting.version), Json(meeting)).into_response()
-}
-
 #[utoipa::path(
     get,
     path = "/meetings",
@@ -119,25 +111,19 @@ pub async fn list(
     actor: Actor,
     ApiQuery(p): ApiQuery<MeetingListParams>,
 ) -> Result<Json<Page<Meeting>>, ApiError> {
-    actor.require(Scope::WorkspaceRead)?;
-    let who = principal(&actor)?;
-    let limit = paging::limit(p.limit)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let (from, to) = (p.from.unwrap_or(i64::MIN), p.to.unwrap_or(i64::MAX));
     if to <= from {
         return Err(ApiError::invalid_query("`to` must be after `from`."));
     }
     let scope = format!("meetings:{from}:{to}");
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<(i64, i64)>(&scope, c))
-        .transpose()?;
+    let paging = PageRequest::<(i64, i64)>::new(scope, p.cursor.as_deref(), p.limit)?;
     let rows = st
         .store
-        .list_meetings(who, (from, to), after, limit + 1)
+        .list_meetings(who, (from, to), paging.after, paging.fetch())
         .await?;
     let key = |m: &Meeting| (m.start_ms, m.id.0);
-    Ok(Json(paging::page(rows, limit, &scope, key, |m| m)))
+    Ok(Json(paging.page(rows, key)))
 }
 
 #[utoipa::path(
@@ -153,8 +139,7 @@ pub async fn mine(
     actor: Actor,
     ApiQuery(p): ApiQuery<MyMeetingsParams>,
 ) -> Result<Json<MyMeetings>, ApiError> {
-    actor.require(Scope::WorkspaceRead)?;
-    let who = principal(&actor)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let offset = p.tz_offset_min.unwrap_or(540);
     if !(-720..=840).contains(&offset) {
         return Err(ApiError::invalid_query(
@@ -180,8 +165,7 @@ pub async fn create(
     actor: Actor,
     ApiJson(mut new): ApiJson<NewMeeting>,
 ) -> Result<Response, ApiError> {
-    actor.require(Scope::WorkspaceWrite)?;
-    let who = principal(&actor)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     let mut c = Check::default();
     c.text("title", &mut new.title, TITLE_MAX, true);
     check_description(&mut c, &mut new.description);
@@ -209,9 +193,9 @@ pub async fn get_one(
     actor: Actor,
     ApiPath(id): ApiPath<MeetingId>,
 ) -> Result<Response, ApiError> {
-    actor.require(Scope::WorkspaceRead)?;
-    let (meeting, _) = st.store.meeting_for(principal(&actor)?, id).await?;
-    Ok(with_etag(meeting))
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
+    let (meeting, _) = st.store.meeting_for(who, id).await?;
+    Ok(with_etag(meeting.version, meeting))
 }
 
 #[utoipa::path(
@@ -230,8 +214,7 @@ pub async fn update(
     IfMatch(version): IfMatch,
     ApiJson(mut patch): ApiJson<MeetingPatch>,
 ) -> Result<Response, ApiError> {
-    actor.require(Scope::WorkspaceWrite)?;
-    let who = principal(&actor)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     let mut c = Check::default();
     if let Some(title) = &mut patch.title {
         c.text("title", title, TITLE_MAX, true);
@@ -253,7 +236,7 @@ pub async fn update(
         .store
         .update_meeting(&actor, who, id, version, &patch)
         .await?;
-    Ok(with_etag(meeting))
+    Ok(with_etag(meeting.version, meeting))
 }
 
 #[utoipa::path(
@@ -270,14 +253,13 @@ pub async fn cancel(
     ApiPath(id): ApiPath<MeetingId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    actor.require(Scope::WorkspaceWrite)?;
-    let who = principal(&actor)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     st.store.cancel_meeting(&actor, who, id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A meeting one may be let into now: not cancelled, not over.
-fn joinable(meeting: &Meeting) -> Result<(), ApiError> {
+pub(super) fn joinable(meeting: &Meeting) -> Result<(), ApiError> {
     if meeting.cancelled_ms.is_some() {
         return Err(StoreError::Cancelled(Entity::Meeting).into());
     }
@@ -293,7 +275,7 @@ fn joinable(meeting: &Meeting) -> Result<(), ApiError> {
 }
 
 /// Signs a room token for the meeting's video room and audits it.
-async fn ticket(
+pub(super) async fn ticket(
     st: &AppState,
     meeting: &Meeting,
     identity: &str,
@@ -343,8 +325,7 @@ pub async fn join(
     actor: Actor,
     ApiPath(id): ApiPath<MeetingId>,
 ) -> Result<Json<RoomTicket>, ApiError> {
-    actor.require(Scope::WorkspaceRead)?;
-    let who = principal(&actor)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let (meeting, standing) = st.store.meeting_for(who, id).await?;
     if !standing.may_join() {
         return Err(StoreError::Forbidden {
@@ -359,68 +340,10 @@ pub async fn join(
     Ok(Json(ticket(&st, &meeting, &identity, &name).await?))
 }
 
-#[utoipa::path(
-    post,
-    path = "/meetings/{id}/guest-links",
-    operation_id = "create_guest_link",
-    tag = "meetings",
-    params(("id" = i64, Path, description = "Numeric id")),
-    request_body = NewGuestLink,
-    responses((status = 201, description = "A guest link made by the organiser; its secret is shown only here", body = GuestLink))
-)]
-pub async fn create_guest_link(
-    State(st): State<AppState>,
-    actor: Actor,
-    ApiPath(id): ApiPath<MeetingId>,
-    ApiJson(new): ApiJson<NewGuestLink>,
-) -> Result<Response, ApiError> {
-    actor.require(Scope::WorkspaceWrite)?;
-    let who = principal(&actor)?;
-    let hours = new.expires_in_hours.unwrap_or(24);
-    if !(1..=720).contains(&hours) {
-        return Err(ApiError::validation(
-            "expires_in_hours",
-            "1~720시간이어야 합니다.",
-            "1 to 720 hours.",
-        ));
-    }
-    let expires = now_ms() + hours * 3600 * 1000;
-    let link = st.store.create_guest_link(&actor, who, id, expires).await?;
-    Ok((StatusCode::CREATED, Json(link)).into_response())
-}
-
-#[utoipa::path(
-    post,
-    path = "/guest/join",
-    operation_id = "guest_join",
-    tag = "meetings",
-    request_body = GuestJoin,
-    security(()),
-    responses((status = 200, description = "A short-lived room token for a guest holding a valid link", body = RoomTicket))
-)]
-pub async fn guest_join(
-    State(st): State<AppState>,
-    ApiJson(mut req): ApiJson<GuestJoin>,
-) -> Result<Json<RoomTicket>, ApiError> {
-    let mut c = Check::default();
-    c.text("name", &mut req.name, GUEST_NAME_MAX, true);
-    c.finish()?;
-    // Secrets we make are 43 characters; anything much longer is not one of ours.
-    if req.secret.len() > 128 {
-        return Err(StoreError::NotFound(Entity::GuestLink).into());
-    }
-    let (link, meeting) = st.store.guest_link_meeting(&req.secret).await?;
-    joinable(&meeting)?;
-    let identity = format!("guest:{link}");
-    Ok(Json(ticket(&st, &meeting, &identity, &req.name).await?))
-}
-
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get_one, update, cancel))
         .routes(routes!(mine))
         .routes(routes!(join))
-        .routes(routes!(create_guest_link))
-        .routes(routes!(guest_join))
 }

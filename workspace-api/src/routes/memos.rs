@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,9 +16,9 @@ use super::AppState;
 use super::agencies::created;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::{Memo, MemoId, MemoPatch, MemoShareList, MemoShares, MemoSummary, NewMemo};
-use crate::paging::{self, Page};
+use crate::paging::{Page, PageRequest};
 use crate::richtext;
 use crate::store::{MAX_SHARES, MemoQuery};
 use crate::validate::{self, Check};
@@ -33,12 +33,6 @@ pub struct MemoListParams {
     q: Option<String>,
     cursor: Option<String>,
     limit: Option<i64>,
-}
-
-/// The signed-in account of a request, with the scope it needs.
-pub(super) fn person(actor: &Actor, scope: Scope) -> Result<&Principal, ApiError> {
-    actor.require(scope)?;
-    actor.principal().ok_or_else(ApiError::unauthenticated)
 }
 
 /// Checks a rich-text body: at most [`richtext::MAX_INPUT_CHARS`] characters as sent.
@@ -72,28 +66,17 @@ pub async fn list(
     actor: Actor,
     ApiQuery(p): ApiQuery<MemoListParams>,
 ) -> Result<Json<Page<MemoSummary>>, ApiError> {
-    let who = person(&actor, Scope::WorkspaceRead)?;
-    let limit = paging::limit(p.limit)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let q = validate::search_text(p.q.as_deref().unwrap_or(""))?;
     let scope = format!("memos?q={q}");
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<(i64, i64)>(&scope, c))
-        .transpose()?;
+    let paging = PageRequest::<(i64, i64)>::new(scope, p.cursor.as_deref(), p.limit)?;
     let query = MemoQuery {
         q,
-        after,
-        limit: limit + 1,
+        after: paging.after,
+        limit: paging.fetch(),
     };
     let rows = st.store.list_memos(who, &query).await?;
-    Ok(Json(paging::page(
-        rows,
-        limit,
-        &scope,
-        |m| (m.updated_ms, m.id.0),
-        |m| m,
-    )))
+    Ok(Json(paging.page(rows, |m| (m.updated_ms, m.id.0))))
 }
 
 #[utoipa::path(
@@ -108,9 +91,9 @@ pub async fn get_one(
     actor: Actor,
     ApiPath(id): ApiPath<MemoId>,
 ) -> Result<Response, ApiError> {
-    let who = person(&actor, Scope::WorkspaceRead)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let memo = st.store.get_memo(who, id).await?;
-    Ok((etag_headers(memo.version), Json(memo)).into_response())
+    Ok(with_etag(memo.version, memo))
 }
 
 #[utoipa::path(
@@ -125,12 +108,12 @@ pub async fn create(
     actor: Actor,
     ApiJson(mut new): ApiJson<NewMemo>,
 ) -> Result<Response, ApiError> {
-    person(&actor, Scope::WorkspaceWrite)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     let mut c = Check::default();
     c.text("title", &mut new.title, TITLE_MAX, true);
     check_body(&mut c, "body", &new.body);
     c.finish()?;
-    let memo = st.store.create_memo(&actor, &new).await?;
+    let memo = st.store.create_memo(&actor, who, &new).await?;
     Ok(created(
         format!("/api/v1/memos/{}", memo.id),
         memo.version,
@@ -153,7 +136,7 @@ pub async fn update(
     IfMatch(version): IfMatch,
     ApiJson(mut patch): ApiJson<MemoPatch>,
 ) -> Result<Response, ApiError> {
-    person(&actor, Scope::WorkspaceWrite)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     let mut c = Check::default();
     if let Some(t) = &mut patch.title {
         c.text("title", t, TITLE_MAX, true);
@@ -162,8 +145,11 @@ pub async fn update(
         check_body(&mut c, "body", b);
     }
     c.finish()?;
-    let memo = st.store.update_memo(&actor, id, version, &patch).await?;
-    Ok((etag_headers(memo.version), Json(memo)).into_response())
+    let memo = st
+        .store
+        .update_memo(&actor, who, id, version, &patch)
+        .await?;
+    Ok(with_etag(memo.version, memo))
 }
 
 #[utoipa::path(
@@ -179,8 +165,8 @@ pub async fn delete(
     ApiPath(id): ApiPath<MemoId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    person(&actor, Scope::WorkspaceWrite)?;
-    st.store.delete_memo(&actor, id, version).await?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
+    st.store.delete_memo(&actor, who, id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -196,10 +182,10 @@ pub async fn get_shares(
     actor: Actor,
     ApiPath(id): ApiPath<MemoId>,
 ) -> Result<Response, ApiError> {
-    let who = person(&actor, Scope::WorkspaceRead)?;
+    let who = actor.signed_in(Scope::WorkspaceRead)?;
     let (version, items) = st.store.memo_shares(who, id).await?;
     let list = MemoShareList { memo_id: id, items };
-    Ok((etag_headers(version), Json(list)).into_response())
+    Ok(with_etag(version, list))
 }
 
 #[utoipa::path(
@@ -217,14 +203,14 @@ pub async fn put_shares(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<MemoShares>,
 ) -> Result<Response, ApiError> {
-    let who = person(&actor, Scope::WorkspaceWrite)?;
+    let who = actor.signed_in(Scope::WorkspaceWrite)?;
     check_shares(who, &body)?;
     let (version, items) = st
         .store
-        .replace_memo_shares(&actor, id, version, &body.shares)
+        .replace_memo_shares(&actor, who, id, version, &body.shares)
         .await?;
     let list = MemoShareList { memo_id: id, items };
-    Ok((etag_headers(version), Json(list)).into_response())
+    Ok(with_etag(version, list))
 }
 
 /// At most [`MAX_SHARES`] entries, each target once, and not the author themself.

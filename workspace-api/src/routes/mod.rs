@@ -1,17 +1,15 @@
-//! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens, accounts and the audit log,
-//! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `positions.rs` the
-//! position and grade catalogues, `extra_fields.rs` the extra directory fields. Each file's
-//! The `/api/v1` routes. `auth.rs` serves sign-in, API tokens and the audit log,
-//! `agencies.rs` agencies and unit trees, `employees.rs` the directory, `events.rs` the
-//! live-update stream, `memos.rs` e-Memos and their share lists, `announcements.rs` the
-//! bulletin board, `projects.rs` and `project_members.rs` joint projects, their members and
-//! board columns, `tasks.rs` and `task_comments.rs` tasks, `accounts.rs` account
-//! administration and password changes, `oidc.rs` OpenID Connect sign-in, `rooms.rs`
-//! conference rooms and their bookings, `meetings.rs` meetings, room tokens and guest links.
-//! Each file's
-//! `routes()` registers its handlers with their OpenAPI annotations, so the document at
-//! `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods under
-//! `/api/v1` answer problem+json too.
+//! The `/api/v1` routes. `auth.rs` serves sign-in and API tokens, `audit.rs` the audit log,
+//! `agencies.rs` agencies and unit trees, `employees.rs` the directory (`employee_account.rs`
+//! the account of a person), `positions.rs` the position and grade catalogues,
+//! `extra_fields.rs` the extra directory fields, `events.rs` the live-update stream,
+//! `memos.rs` e-Memos and their share lists, `announcements.rs` the bulletin board,
+//! `projects.rs` and `project_members.rs` joint projects, their members and board columns,
+//! `tasks.rs` and `task_comments.rs` tasks, `accounts.rs` account administration and
+//! password changes, `oidc.rs` OpenID Connect sign-in, `rooms.rs` conference rooms and their
+//! bookings, `meetings.rs` meetings and room tokens, `guest_links.rs` guest links. Each
+//! file's `routes()` registers its handlers with their OpenAPI annotations, so the document
+//! at `/api/v1/openapi.json` lists exactly the routes that exist. Unknown paths and methods
+//! under `/api/v1` answer problem+json too.
 //!
 //! Every route but `POST /auth/login`, `POST /auth/logout`, `GET /auth/providers`, the
 //! `/auth/oidc/…` flow, `POST /guest/join` (a guest link's secret is its credential) and the
@@ -21,10 +19,13 @@
 mod accounts;
 mod agencies;
 mod announcements;
+mod audit;
 mod auth;
+mod employee_account;
 mod employees;
 mod events;
 mod extra_fields;
+mod guest_links;
 mod meetings;
 mod memos;
 mod oidc;
@@ -75,10 +76,12 @@ pub struct RoomTokens {
 fn documented() -> (Router<AppState>, OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(openapi::base())
         .merge(auth::routes())
+        .merge(audit::routes())
         .merge(accounts::routes())
         .merge(oidc::routes())
         .merge(agencies::routes())
         .merge(employees::routes())
+        .merge(employee_account::routes())
         .merge(positions::routes())
         .merge(extra_fields::routes())
         .merge(events::routes())
@@ -90,6 +93,7 @@ fn documented() -> (Router<AppState>, OpenApi) {
         .merge(task_comments::routes())
         .merge(rooms::routes())
         .merge(meetings::routes())
+        .merge(guest_links::routes())
         .split_for_parts();
     (router, openapi::finish(doc))
 }

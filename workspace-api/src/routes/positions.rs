@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -16,7 +16,7 @@ use super::AppState;
 use super::agencies::created;
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, IfMatch, with_etag};
 use crate::model::{AgencyId, CatalogueEntryPatch, Grade, NewCatalogueEntry, Position};
 use crate::store::Catalogue;
 use crate::validate::Check;
@@ -82,7 +82,7 @@ async fn get_one<C: Catalogue + Serialize>(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::DirectoryRead)?;
     let entry: C = st.store.get_catalogue_entry(id).await?;
-    Ok(with_etag(entry))
+    Ok(with_etag(entry.version(), entry))
 }
 
 async fn update<C: Catalogue + Serialize>(
@@ -98,7 +98,7 @@ async fn update<C: Catalogue + Serialize>(
         .store
         .update_catalogue_entry(actor, id, version, &patch)
         .await?;
-    Ok(with_etag(entry))
+    Ok(with_etag(entry.version(), entry))
 }
 
 async fn delete<C: Catalogue>(
@@ -119,12 +119,6 @@ async fn authorise<C: Catalogue>(st: &AppState, actor: &Actor, id: i64) -> Resul
     actor.require(Scope::DirectoryWrite)?;
     let current: C = st.store.get_catalogue_entry(id).await?;
     actor.require_agency_admin(current.agency())
-}
-
-fn with_etag<T: Serialize>(entry: T) -> Response {
-    let v = serde_json::to_value(&entry).unwrap_or_default();
-    let version = v["version"].as_i64().unwrap_or(1);
-    (etag_headers(version), Json(v)).into_response()
 }
 
 /// The five handlers of one catalogue, with their OpenAPI paths.

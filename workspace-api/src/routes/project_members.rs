@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,7 +13,7 @@ use super::AppState;
 use super::agencies::created;
 use crate::auth::{AccountId, Scope};
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::{
     BoardColumn, ColumnPatch, MemberPatch, NewColumn, NewMember, ProjectId, ProjectMember,
 };
@@ -113,7 +113,7 @@ pub async fn update_member(
         .store
         .update_member(&actor, id, account, version, patch.role)
         .await?;
-    Ok((etag_headers(m.version), Json(m)).into_response())
+    Ok(with_etag(m.version, m))
 }
 
 /// `DELETE /projects/{id}/members/{account_id}` (leads, or the member leaving).
@@ -211,7 +211,7 @@ pub async fn update_column(
         .store
         .update_column(&actor, id, &key, version, &patch)
         .await?;
-    Ok((etag_headers(col.version), Json(col)).into_response())
+    Ok(with_etag(col.version, col))
 }
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,7 +17,7 @@ use super::AppState;
 use super::agencies::created;
 use crate::auth::{Role, Scope};
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::{AgencyId, NewProject, NewProjectAgency, Project, ProjectId, ProjectPatch};
 use crate::paging::{self, Page};
 use crate::store::{ProjectFilter, StoreError};
@@ -171,7 +171,7 @@ pub async fn get_one(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
     let project = st.store.get_project(&actor, id).await?;
-    Ok((etag_headers(project.version), Json(project)).into_response())
+    Ok(with_etag(project.version, project))
 }
 
 /// `PATCH /projects/{id}` (leads): names, description, public, archived.
@@ -203,7 +203,7 @@ pub async fn update(
     }
     c.finish()?;
     let project = st.store.update_project(&actor, id, version, &patch).await?;
-    Ok((etag_headers(project.version), Json(project)).into_response())
+    Ok(with_etag(project.version, project))
 }
 
 /// `POST /projects/{id}/agencies` (leads): another participating agency.
@@ -226,7 +226,7 @@ pub async fn add_agency(
         .store
         .add_project_agency(&actor, id, new.agency_id)
         .await?;
-    Ok((etag_headers(project.version), Json(project)).into_response())
+    Ok(with_etag(project.version, project))
 }
 
 /// `DELETE /projects/{id}/agencies/{agency_id}` (leads) with the project's ETag.

@@ -7,21 +7,21 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
 use super::agencies::created;
-use crate::auth::{Principal, Scope};
+use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::{
     AgencyId, Booking, BookingId, ConferenceRoom, ConferenceRoomId, ConferenceRoomPatch, MAX_MS,
     MAX_SPAN_MS, NewBooking, NewConferenceRoom,
 };
-use crate::paging::{self, Page};
+use crate::paging::{Page, PageRequest};
 use crate::store::RoomFilter;
 use crate::validate::Check;
 
@@ -53,11 +53,6 @@ pub struct BookingListParams {
     to: i64,
     cursor: Option<String>,
     limit: Option<i64>,
-}
-
-/// The signed-in account behind a request (requests never act as the system).
-pub(super) fn principal(actor: &Actor) -> Result<&Principal, ApiError> {
-    actor.principal().ok_or_else(ApiError::unauthenticated)
 }
 
 /// `[start, end)`: within the calendar, end after start, at most [`MAX_SPAN_MS`] long.
@@ -110,7 +105,6 @@ pub async fn list(
     ApiQuery(p): ApiQuery<RoomListParams>,
 ) -> Result<Json<Page<ConferenceRoom>>, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
-    let limit = paging::limit(p.limit)?;
     let site = p
         .site
         .map(|s| s.trim().to_owned())
@@ -119,19 +113,18 @@ pub async fn list(
         return Err(ApiError::invalid_query("site is at most 100 characters."));
     }
     let scope = format!("rooms:{site:?}:{:?}:{:?}", p.min_capacity, p.agency_id);
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<(String, String, i64)>(&scope, c))
-        .transpose()?;
+    let paging = PageRequest::<(String, String, i64)>::new(scope, p.cursor.as_deref(), p.limit)?;
     let filter = RoomFilter {
         site,
         min_capacity: p.min_capacity,
         agency: p.agency_id.map(AgencyId),
     };
-    let rows = st.store.list_rooms(&filter, after, limit + 1).await?;
+    let rows = st
+        .store
+        .list_rooms(&filter, paging.after.clone(), paging.fetch())
+        .await?;
     let key = |r: &ConferenceRoom| (r.site.clone(), r.name.clone(), r.id.0);
-    Ok(Json(paging::page(rows, limit, &scope, key, |r| r)))
+    Ok(Json(paging.page(rows, key)))
 }
 
 #[utoipa::path(
@@ -177,7 +170,7 @@ pub async fn get_one(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
     let room = st.store.get_room(id).await?;
-    Ok((etag_headers(room.version), Json(room)).into_response())
+    Ok(with_etag(room.version, room))
 }
 
 #[utoipa::path(
@@ -217,7 +210,7 @@ pub async fn update(
     }
     c.finish()?;
     let room = st.store.update_room(&actor, id, version, &patch).await?;
-    Ok((etag_headers(room.version), Json(room)).into_response())
+    Ok(with_etag(room.version, room))
 }
 
 #[utoipa::path(
@@ -255,22 +248,17 @@ pub async fn list_bookings(
     ApiQuery(p): ApiQuery<BookingListParams>,
 ) -> Result<Json<Page<Booking>>, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
-    let limit = paging::limit(p.limit)?;
     if p.to <= p.from {
         return Err(ApiError::invalid_query("`to` must be after `from`."));
     }
     let scope = format!("bookings:{id}:{}:{}", p.from, p.to);
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<(i64, i64)>(&scope, c))
-        .transpose()?;
+    let paging = PageRequest::<(i64, i64)>::new(scope, p.cursor.as_deref(), p.limit)?;
     let rows = st
         .store
-        .list_bookings(id, (p.from, p.to), after, limit + 1)
+        .list_bookings(id, (p.from, p.to), paging.after, paging.fetch())
         .await?;
     let key = |b: &Booking| (b.start_ms, b.id.0);
-    Ok(Json(paging::page(rows, limit, &scope, key, |b| b)))
+    Ok(Json(paging.page(rows, key)))
 }
 
 #[utoipa::path(
@@ -288,8 +276,7 @@ pub async fn book(
     ApiPath(id): ApiPath<ConferenceRoomId>,
     ApiJson(mut new): ApiJson<NewBooking>,
 ) -> Result<Response, ApiError> {
-    actor.require(Scope::WorkspaceWrite)?;
-    let booker = principal(&actor)?.account;
+    let booker = actor.signed_in(Scope::WorkspaceWrite)?.account;
     let mut c = Check::default();
     c.text("title", &mut new.title, 200, false);
     check_range(&mut c, new.start_ms, new.end_ms);
@@ -324,7 +311,7 @@ pub async fn get_booking(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
     let booking = st.store.get_booking(id).await?;
-    Ok((etag_headers(booking.version), Json(booking)).into_response())
+    Ok(with_etag(booking.version, booking))
 }
 
 #[utoipa::path(
@@ -341,9 +328,9 @@ pub async fn cancel_booking(
     ApiPath(id): ApiPath<BookingId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    actor.require(Scope::WorkspaceWrite)?;
+    let me = actor.signed_in(Scope::WorkspaceWrite)?.account;
     let booking = st.store.get_booking(id).await?;
-    if booking.booked_by != principal(&actor)?.account {
+    if booking.booked_by != me {
         let room = st.store.get_room(booking.room_id).await;
         // A retired room has no administrator to speak of; only the booker may cancel then.
         let agency = room.map(|r| r.agency_id).unwrap_or(AgencyId(-1));

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -14,7 +14,7 @@ use super::agencies::created;
 use super::projects::description;
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::{Comment, CommentBody, CommentId, TaskId};
 use crate::paging::{self, Page};
 use crate::validate::Check;
@@ -108,7 +108,7 @@ pub async fn get_one(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
     let c = st.store.get_comment(&actor, id).await?;
-    Ok((etag_headers(c.version), Json(c)).into_response())
+    Ok(with_etag(c.version, c))
 }
 
 /// `PATCH /comments/{id}`: the author edits their comment.
@@ -133,7 +133,7 @@ pub async fn update(
         .store
         .edit_comment(&actor, id, version, &body.body)
         .await?;
-    Ok((etag_headers(c.version), Json(c)).into_response())
+    Ok(with_etag(c.version, c))
 }
 
 /// `DELETE /comments/{id}`: the author (or a system administrator) deletes it.

@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,9 +16,9 @@ use super::agencies::created;
 use super::projects::{NAME_MAX, description};
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, with_etag};
 use crate::model::{NewTask, ProjectId, Task, TaskHistoryEntry, TaskId, TaskMove, TaskPatch};
-use crate::paging::{self, Page};
+use crate::paging::{self, Page, PageRequest};
 use crate::store::BoardColumnTasks;
 use crate::validate::Check;
 
@@ -96,19 +96,14 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ColumnTaskParams>,
 ) -> Result<Json<Page<Task>>, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
-    let limit = paging::limit(p.limit)?;
     let scope = column_scope(id, &p.column);
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<(i64, i64)>(&scope, c))
-        .transpose()?;
+    let paging = PageRequest::<(i64, i64)>::new(scope, p.cursor.as_deref(), p.limit)?;
     let rows = st
         .store
-        .list_column_tasks(&actor, id, &p.column, after, limit + 1)
+        .list_column_tasks(&actor, id, &p.column, paging.after, paging.fetch())
         .await?;
     let key = |t: &Task| (t.position, t.id.0);
-    Ok(Json(paging::page(rows, limit, &scope, key, |t| t)))
+    Ok(Json(paging.page(rows, key)))
 }
 
 /// `POST /projects/{id}/tasks` (members and leads): a task at the end of its column.
@@ -162,7 +157,7 @@ pub async fn get_one(
 ) -> Result<Response, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
     let task = st.store.get_task(&actor, id).await?;
-    Ok((etag_headers(task.version), Json(task)).into_response())
+    Ok(with_etag(task.version, task))
 }
 
 /// `PATCH /tasks/{id}` (members and leads).
@@ -203,7 +198,7 @@ pub async fn update(
     }
     c.finish()?;
     let task = st.store.update_task(&actor, id, version, &patch).await?;
-    Ok((etag_headers(task.version), Json(task)).into_response())
+    Ok(with_etag(task.version, task))
 }
 
 #[utoipa::path(
@@ -258,7 +253,7 @@ pub async fn move_task(
     }
     c.finish()?;
     let task = st.store.move_task(&actor, id, version, &mv).await?;
-    Ok((etag_headers(task.version), Json(task)).into_response())
+    Ok(with_etag(task.version, task))
 }
 
 #[utoipa::path(
@@ -275,15 +270,13 @@ pub async fn history(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<Page<TaskHistoryEntry>>, ApiError> {
     actor.require(Scope::WorkspaceRead)?;
-    let limit = paging::limit(p.limit)?;
     let scope = format!("history:{id}");
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<i64>(&scope, c))
-        .transpose()?;
-    let rows = st.store.task_history(&actor, id, after, limit + 1).await?;
-    Ok(Json(paging::page(rows, limit, &scope, |h| h.id, |h| h)))
+    let paging = PageRequest::<i64>::new(scope, p.cursor.as_deref(), p.limit)?;
+    let rows = st
+        .store
+        .task_history(&actor, id, paging.after, paging.fetch())
+        .await?;
+    Ok(Json(paging.page(rows, |h| h.id)))
 }
 
 /// `GET /me/tasks`: my open tasks (not in a done column, active projects) by due date.
@@ -299,28 +292,26 @@ pub async fn my_tasks(
     actor: Actor,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<Page<Task>>, ApiError> {
-    actor.require(Scope::WorkspaceRead)?;
-    let me = actor
-        .principal()
-        .map(|p| p.account)
-        .ok_or_else(ApiError::unauthenticated)?;
-    let limit = paging::limit(p.limit)?;
+    let me = actor.signed_in(Scope::WorkspaceRead)?.account;
     let scope = "me/tasks";
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| paging::decode_cursor::<(String, i64)>(scope, c))
-        .transpose()?;
+    let paging = PageRequest::<(String, i64)>::new(scope, p.cursor.as_deref(), p.limit)?;
     // A cursor is client input: its date goes to the database only if it is a date.
-    if after.as_ref().is_some_and(|(due, _)| !is_iso_date(due)) {
+    if paging
+        .after
+        .as_ref()
+        .is_some_and(|(due, _)| !is_iso_date(due))
+    {
         return Err(ApiError::invalid_cursor());
     }
-    let rows = st.store.my_tasks(me, after, limit + 1).await?;
+    let rows = st
+        .store
+        .my_tasks(me, paging.after.clone(), paging.fetch())
+        .await?;
     let key = |t: &Task| {
         let due = t.due_date.clone().unwrap_or_else(|| "9999-12-31".into());
         (due, t.id.0)
     };
-    Ok(Json(paging::page(rows, limit, scope, key, |t| t)))
+    Ok(Json(paging.page(rows, key)))
 }
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -2,14 +2,15 @@
 //! members and tasks. Written as [`Actor::System`] like the rest of the demo, and skipped by
 //! natural key (a room's agency + name, a project's Korean name) so a second run adds nothing.
 //!
-//! Announcements, memos and meetings are not seeded: their Store API writes as a signed-in
-//! [`crate::auth::Principal`], which the seed has no clean way to stand for.
+//! The bulletin board, memos ([`super::board`]) and meetings ([`super::meetings`]) follow;
+//! they are written for a demo account (its [`Principal`] from [`Store::principal_for`])
+//! and audited as the system.
 
 use super::{Report, SeedError, find_agency};
-use crate::auth::AccountId;
+use crate::auth::{AccountId, Principal};
 use crate::extract::Actor;
 use crate::model::{
-    AgencyId, NewConferenceRoom, NewMember, NewProject, NewTask, Priority, ProjectRole,
+    AgencyId, NewConferenceRoom, NewMember, NewProject, NewTask, Priority, ProjectId, ProjectRole,
 };
 use crate::store::{AccountFilter, ProjectFilter, RoomFilter, Store};
 
@@ -68,10 +69,10 @@ const ROOMS: [RoomSpec; 6] = [
 ];
 
 /// One joint project: lead agency, other agencies, names, members (login, role), tasks.
-struct ProjectSpec {
+pub(super) struct ProjectSpec {
     lead: &'static str,
     others: &'static [&'static str],
-    ko: &'static str,
+    pub(super) ko: &'static str,
     en: &'static str,
     description: &'static str,
     members: &'static [(&'static str, ProjectRole)],
@@ -79,7 +80,7 @@ struct ProjectSpec {
     tasks: &'static [(&'static str, &'static str, &'static str, Priority)],
 }
 
-const PROJECTS: [ProjectSpec; 2] = [
+pub(super) const PROJECTS: [ProjectSpec; 2] = [
     ProjectSpec {
         lead: "mois",
         others: &["nas"],
@@ -224,11 +225,33 @@ pub async fn projects(store: &Store, report: &mut Report) -> Result<(), SeedErro
     Ok(())
 }
 
-async fn account_by_login(store: &Store, login: &str) -> Result<Option<AccountId>, SeedError> {
+pub(super) async fn account_by_login(
+    store: &Store,
+    login: &str,
+) -> Result<Option<AccountId>, SeedError> {
     let filter = AccountFilter {
         agency: None,
         q: Some(login.into()),
     };
     let hits = store.list_accounts(&filter, None, 100).await?;
     Ok(hits.into_iter().find(|a| a.login == login).map(|a| a.id))
+}
+
+/// The demo account `login` as a principal the seed acts for; `None` when it is missing.
+pub(super) async fn as_login(store: &Store, login: &str) -> Result<Option<Principal>, SeedError> {
+    match account_by_login(store, login).await? {
+        Some(id) => Ok(Some(store.principal_for(id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The demo project with this Korean name, if it exists.
+pub(super) async fn project_by_name(
+    store: &Store,
+    name_ko: &str,
+) -> Result<Option<ProjectId>, SeedError> {
+    let all = store
+        .list_projects(&Actor::System, ProjectFilter::default(), None, 1000)
+        .await?;
+    Ok(all.into_iter().find(|p| p.name_ko == name_ko).map(|p| p.id))
 }

@@ -4,7 +4,8 @@
 //!
 //! Steps, in order ([`run`]): [`directory`] (agencies, unit trees, positions, grades, extra
 //! fields, people), then [`accounts`] (demo sign-ins linked to people), then the
-//! collaboration half in [`super::collab`] (rooms, projects with members and tasks).
+//! collaboration half: [`super::collab`] (rooms, projects with members and tasks),
+//! [`super::board`] (announcements, shared memos) and [`super::meetings`].
 
 use std::collections::HashSet;
 
@@ -41,6 +42,9 @@ pub async fn run(store: &Store, force: bool) -> Result<Report, SeedError> {
     accounts(store, &mut report).await?;
     super::collab::rooms(store, &mut report).await?;
     super::collab::projects(store, &mut report).await?;
+    super::board::announcements(store, &mut report).await?;
+    super::board::memos(store, &mut report).await?;
+    super::meetings::meetings(store, &mut report).await?;
     Ok(report)
 }
 

@@ -2,15 +2,18 @@
 //! library code the `govhub seed` subcommand, the first start of a development hub, the tests
 //! and the search benchmark all call.
 //!
-//! Layout: `demo.rs` (the demo's steps), `bench.rs` (bulk synthetic employees), `data.rs`
+//! Layout: `demo.rs` (the demo's steps), `collab.rs` (rooms, projects), `board.rs`
+//! (announcements, memos), `meetings.rs`, `bench.rs` (bulk synthetic employees), `data.rs`
 //! (agencies, unit trees, positions, grades), `names.rs` (names and their romanisation from
 //! a deterministic generator). Everything is written through the [`Store`] API as
 //! [`crate::extract::Actor::System`], so it lands in the audit log like any other change.
 
 pub mod bench;
+pub mod board;
 pub mod collab;
 pub mod data;
 pub mod demo;
+pub mod meetings;
 pub mod names;
 
 use crate::model::AgencyId;
@@ -42,6 +45,13 @@ pub struct Report {
     pub projects: usize,
     pub project_members: usize,
     pub tasks: usize,
+    pub announcements: usize,
+    pub memos: usize,
+    /// Entries of the memos' share lists.
+    pub memo_shares: usize,
+    pub meetings: usize,
+    /// Meetings that booked their conference room.
+    pub meeting_bookings: usize,
 }
 
 /// The agency with this code, if any.

@@ -12,7 +12,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::accounts::{ACCOUNT_COLUMNS, account_from_row, check_account_refs};
 use super::{Backend, Entity, Store, StoreError, Tx, audit, now_ms};
-use crate::auth::{Account, AccountId, Principal, Role, SessionId};
+use crate::auth::{Account, AccountId, Credential, Principal, Role, SessionId};
 use crate::extract::Actor;
 use crate::model::{AgencyId, EmployeeId};
 
@@ -53,6 +53,33 @@ fn contains_pattern(q: &str) -> String {
 }
 
 impl Store {
+    /// The enabled account linked to a directory person: `NotFound(Employee)` when there is
+    /// no such person, `NotFound(Account)` when they have no enabled account.
+    pub async fn account_of_employee(&self, id: EmployeeId) -> Result<Account, StoreError> {
+        self.get_employee(id).await?;
+        self.account_where("employee_id = $1 AND disabled_ms IS NULL", id.0)
+            .await
+    }
+
+    /// The principal of an enabled account, for the hub to act on its behalf (the demo seed
+    /// writes memos, announcements and meetings as their authors). The store functions take
+    /// it beside the [`Actor`] that is audited, as the meeting and booking ones always did,
+    /// so such a write is audited as `system` but checked and attributed as the account.
+    pub async fn principal_for(&self, id: AccountId) -> Result<Principal, StoreError> {
+        let account = self.get_account(id).await?;
+        if account.disabled_ms.is_some() {
+            return Err(StoreError::NotFound(Entity::Account));
+        }
+        Ok(Principal {
+            account: account.id,
+            login: account.login,
+            role: account.role,
+            agency: account.agency_id,
+            employee: account.employee_id,
+            credential: Credential::OnBehalf,
+        })
+    }
+
     /// Accounts in id order after `after` (exclusive).
     pub async fn list_accounts(
         &self,

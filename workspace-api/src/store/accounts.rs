@@ -99,9 +99,19 @@ impl Store {
     }
 
     pub async fn get_account(&self, id: AccountId) -> Result<Account, StoreError> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        self.account_where("id = $1", id.0).await
+    }
+
+    /// The account a condition on `$1` selects; `NotFound` when none does. `condition` is
+    /// SQL text of ours, never input.
+    pub(super) async fn account_where(
+        &self,
+        condition: &'static str,
+        value: i64,
+    ) -> Result<Account, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {condition}");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id.0)
+            .bind(value)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref()

@@ -1,15 +1,21 @@
 //! Read acknowledgements of announcements: anyone who sees an announcement may acknowledge
 //! it (once; repeating is a no-op that writes nothing), its managers list who did.
+//!
+//! Each first acknowledgement emits `announcement.acked` to the announcement's managers:
+//! its author, the system administrators, for an agency notice that agency's
+//! administrators, for a project notice the project's leads — the people who may list who
+//! acknowledged. Readers also see `ack_count`, but telling every reader of a hub-wide
+//! notice about every acknowledgement would send each of N people N events; they get the
+//! count when they next read it.
 
 use serde_json::json;
 use sqlx::Row;
 
 use super::announcements::{audit_agency, fetch, fetch_managed};
-use super::memos::principal;
-use super::{Entity, Store, StoreError, audit, now_ms};
+use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms};
 use crate::auth::{AccountId, Principal};
 use crate::extract::Actor;
-use crate::model::{Ack, Announcement, AnnouncementId};
+use crate::model::{Ack, Announcement, AnnouncementId, AnnouncementScope};
 
 impl Store {
     /// Records that the actor read the announcement; the first time only is a write (and
@@ -17,9 +23,9 @@ impl Store {
     pub async fn ack_announcement(
         &self,
         actor: &Actor,
+        who: &Principal,
         id: AnnouncementId,
     ) -> Result<Announcement, StoreError> {
-        let who = principal(actor)?;
         let mut tx = self.begin().await?;
         let (current, _) = fetch(&mut *tx, who, id)
             .await?
@@ -52,6 +58,14 @@ impl Store {
         let (after, _) = fetch(&mut *tx, who, id)
             .await?
             .ok_or(StoreError::NotFound(Entity::Announcement))?;
+        if done.rows_affected() == 1 {
+            let to = managers(&mut tx, &after).await?;
+            let data = json!({"id": id, "title": after.title, "account_id": who.account,
+                "ack_count": after.ack_count});
+            let kind = "announcement.acked";
+            let entity = Entity::Announcement;
+            emit(&mut tx, self.backend(), kind, entity, id.0, data, &to).await?;
+        }
         self.commit(tx).await?;
         Ok(after)
     }
@@ -94,4 +108,28 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Who manages an announcement (see the module docs), as event audiences.
+async fn managers(tx: &mut Tx, a: &Announcement) -> Result<Vec<Audience>, StoreError> {
+    let agency = match a.scope {
+        AnnouncementScope::Agency => a.agency_id.map_or(-1, |g| g.0),
+        _ => -1,
+    };
+    let project = match a.scope {
+        AnnouncementScope::Project => a.project_id.map_or(-1, |p| p.0),
+        _ => -1,
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE disabled_ms IS NULL \
+         AND (role = 'system_admin' OR (role = 'agency_admin' AND agency_id = $1)) \
+         UNION SELECT account_id FROM project_members WHERE project_id = $2 AND role = 'lead'",
+    )
+    .bind(agency)
+    .bind(project)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut to = vec![Audience::Account(a.author_id)];
+    to.extend(ids.into_iter().map(|id| Audience::Account(AccountId(id))));
+    Ok(to)
 }

@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
 use super::announcement_rights::check_may_post;
-use super::memos::{bump_version, principal};
+use super::memos::bump_version;
 use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms};
 use crate::auth::{AccountId, Principal, Role};
 use crate::extract::Actor;
@@ -208,9 +208,9 @@ impl Store {
     pub async fn create_announcement(
         &self,
         actor: &Actor,
+        who: &Principal,
         new: &NewAnnouncement,
     ) -> Result<Announcement, StoreError> {
-        let who = principal(actor)?;
         let body = richtext::sanitise(&new.body);
         let now = now_ms();
         let mut tx = self.begin().await?;
@@ -270,11 +270,11 @@ impl Store {
     pub async fn update_announcement(
         &self,
         actor: &Actor,
+        who: &Principal,
         id: AnnouncementId,
         expected_version: i64,
         patch: &AnnouncementPatch,
     ) -> Result<Announcement, StoreError> {
-        let who = principal(actor)?;
         let mut tx = self.begin().await?;
         let current = fetch_managed(&mut tx, who, id).await?;
         let body = patch
@@ -339,10 +339,10 @@ impl Store {
     pub async fn delete_announcement(
         &self,
         actor: &Actor,
+        who: &Principal,
         id: AnnouncementId,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let who = principal(actor)?;
         let mut tx = self.begin().await?;
         let current = fetch_managed(&mut tx, who, id).await?;
         bump_version(&mut tx, "announcements", id.0, expected_version).await?;

@@ -1,5 +1,7 @@
 //! Meetings: attendees, the optional project and the optional conference-room booking made
-//! in the same transaction. Guest links and the audit of room tokens are in `guest_links.rs`.
+//! in the same transaction. Reading rows, access and reference checks are in
+//! `meeting_rows.rs`, the booking's moves in `meeting_bookings.rs`, guest links and the audit
+//! of room tokens in `guest_links.rs`.
 //!
 //! Who sees a meeting ([`Standing`]): its organiser, its attendees, the members of its
 //! project, and system administrators (who may read but not join). Everyone else gets
@@ -8,22 +10,18 @@
 //! removed) and the project (`meeting.scheduled`, `meeting.updated`, `meeting.cancelled`).
 
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Row};
 
-use super::rooms::{
-    BOOKING_COLUMNS, Slot, booking_from_row, check_free, insert_booking, lock_room,
+use super::meeting_bookings::{book_for_meeting, cancel_meeting_booking, move_booking};
+use super::meeting_rows::{
+    MEETING_COLUMNS, audience_of, check_attendees, check_project, current_audience, event_data,
+    fetch_meeting, hydrate_all, require_organiser, set_attendees, standing,
 };
-use super::{Audience, Entity, Store, StoreError, Tx, audit, emit, now_ms};
-use crate::auth::{AccountId, Principal, Role, new_secret};
+use super::rooms::Slot;
+use super::{Entity, Store, StoreError, Tx, audit, emit, now_ms};
+use crate::auth::{Principal, new_secret};
 use crate::extract::Actor;
-use crate::model::{
-    Booking, ConferenceRoomId, MAX_SPAN_MS, Meeting, MeetingId, MeetingPatch, MyMeetings,
-    NewMeeting, ProjectId,
-};
-
-const MEETING_COLUMNS: &str = "m.id, m.title, m.description, m.start_ms, m.end_ms, \
-    m.organiser_id, m.project_id, m.video_room, m.created_ms, m.cancelled_ms, m.version";
+use crate::model::{MAX_SPAN_MS, Meeting, MeetingId, MeetingPatch, MyMeetings, NewMeeting};
 
 /// "The meeting is one of mine": I organise it, attend it, or am a member of its project.
 const MINE: &str = "(m.organiser_id = $1 \
@@ -352,264 +350,4 @@ async fn organised(
         return Err(StoreError::Stale);
     }
     Ok(meeting)
-}
-
-pub(super) async fn require_organiser(
-    conn: &mut AnyConnection,
-    who: &Principal,
-    meeting: &Meeting,
-) -> Result<(), StoreError> {
-    match standing(conn, who, meeting).await? {
-        Some(Standing::Organiser) => Ok(()),
-        Some(_) => Err(StoreError::Forbidden {
-            ko: "회의 주최자만 변경할 수 있습니다.",
-            en: "Only the organiser may change this meeting.",
-        }),
-        None => Err(StoreError::NotFound(Entity::Meeting)),
-    }
-}
-
-async fn standing(
-    conn: &mut AnyConnection,
-    who: &Principal,
-    meeting: &Meeting,
-) -> Result<Option<Standing>, StoreError> {
-    if meeting.organiser_id == who.account {
-        return Ok(Some(Standing::Organiser));
-    }
-    if meeting.attendees.contains(&who.account) {
-        return Ok(Some(Standing::Attendee));
-    }
-    if let Some(project) = meeting.project_id
-        && is_member(conn, project, who.account).await?
-    {
-        return Ok(Some(Standing::ProjectMember));
-    }
-    Ok((who.role == Role::SystemAdmin).then_some(Standing::Administrator))
-}
-
-async fn is_member(
-    conn: &mut AnyConnection,
-    project: ProjectId,
-    account: AccountId,
-) -> Result<bool, StoreError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM project_members WHERE project_id = $1 AND account_id = $2",
-    )
-    .bind(project.0)
-    .bind(account.0)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(n > 0)
-}
-
-/// The project must be visible to the organiser (public, a member, or a system admin);
-/// one that is not is reported exactly like one that does not exist.
-async fn check_project(tx: &mut Tx, who: &Principal, project: ProjectId) -> Result<(), StoreError> {
-    let public: Option<i64> = sqlx::query_scalar("SELECT public FROM projects WHERE id = $1")
-        .bind(project.0)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let visible = match public {
-        None => false,
-        Some(1) => true,
-        Some(_) => who.role == Role::SystemAdmin || is_member(tx, project, who.account).await?,
-    };
-    if visible {
-        Ok(())
-    } else {
-        Err(StoreError::UnknownReference(Entity::Project, "project_id"))
-    }
-}
-
-/// Every attendee must be an enabled account.
-async fn check_attendees(tx: &mut Tx, attendees: &[AccountId]) -> Result<(), StoreError> {
-    for a in attendees {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM accounts WHERE id = $1 AND disabled_ms IS NULL",
-        )
-        .bind(a.0)
-        .fetch_one(&mut **tx)
-        .await?;
-        if n == 0 {
-            return Err(StoreError::UnknownReference(Entity::Account, "attendees"));
-        }
-    }
-    Ok(())
-}
-
-async fn set_attendees(
-    tx: &mut Tx,
-    id: MeetingId,
-    attendees: &[AccountId],
-) -> Result<(), StoreError> {
-    for a in attendees {
-        sqlx::query("INSERT INTO meeting_attendees (meeting_id, account_id) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(a.0)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Locks the room, checks the slot (ignoring `moving`, the meeting's own booking) and books
-/// it. A room that does not exist is a bad reference in the body, not a missing resource.
-async fn book_for_meeting(
-    tx: &mut Tx,
-    store: &Store,
-    slot: Slot,
-    moving: Option<&Booking>,
-    booker: AccountId,
-    meeting: MeetingId,
-) -> Result<(), StoreError> {
-    lock_room(tx, store.backend(), slot.room)
-        .await?
-        .ok_or(StoreError::UnknownReference(
-            Entity::ConferenceRoom,
-            "room_id",
-        ))?;
-    check_free(
-        tx,
-        slot.room,
-        (slot.start_ms, slot.end_ms),
-        moving.map(|b| b.id),
-    )
-    .await?;
-    match moving {
-        None => {
-            insert_booking(tx, slot, "", booker, Some(meeting)).await?;
-        }
-        Some(b) => {
-            sqlx::query(
-                "UPDATE room_bookings SET room_id = $1, start_ms = $2, end_ms = $3, \
-                 version = version + 1 WHERE id = $4",
-            )
-            .bind(slot.room.0)
-            .bind(slot.start_ms)
-            .bind(slot.end_ms)
-            .bind(b.id.0)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Brings the meeting's booking to `room` over `range`: books, moves, cancels, or leaves it.
-async fn move_booking(
-    tx: &mut Tx,
-    store: &Store,
-    current: &Meeting,
-    room: Option<ConferenceRoomId>,
-    (start, end): (i64, i64),
-    booker: AccountId,
-) -> Result<(), StoreError> {
-    let old = current.booking.as_ref();
-    let Some(room) = room else {
-        return cancel_meeting_booking(tx, current.id).await;
-    };
-    if old.is_some_and(|b| b.room_id == room && b.start_ms == start && b.end_ms == end) {
-        return Ok(());
-    }
-    if end <= now_ms() {
-        return Err(StoreError::Field(
-            "end_ms",
-            "이미 지난 시간은 예약할 수 없습니다.",
-            "That time is already over.",
-        ));
-    }
-    let slot = Slot {
-        room,
-        start_ms: start,
-        end_ms: end,
-    };
-    book_for_meeting(tx, store, slot, old, booker, current.id).await
-}
-
-async fn cancel_meeting_booking(tx: &mut Tx, id: MeetingId) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE room_bookings SET cancelled_ms = $1, version = version + 1 \
-         WHERE meeting_id = $2 AND cancelled_ms IS NULL",
-    )
-    .bind(now_ms())
-    .bind(id.0)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn fetch_meeting(
-    conn: &mut AnyConnection,
-    id: MeetingId,
-) -> Result<Meeting, StoreError> {
-    let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings m WHERE m.id = $1");
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound(Entity::Meeting))?;
-    hydrate(conn, &row).await
-}
-
-async fn hydrate_all(
-    conn: &mut AnyConnection,
-    rows: &[AnyRow],
-) -> Result<Vec<Meeting>, StoreError> {
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(hydrate(conn, row).await?);
-    }
-    Ok(out)
-}
-
-/// A meeting row with its attendees and live booking.
-async fn hydrate(conn: &mut AnyConnection, row: &AnyRow) -> Result<Meeting, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let attendees: Vec<i64> = sqlx::query_scalar(
-        "SELECT account_id FROM meeting_attendees WHERE meeting_id = $1 ORDER BY account_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let sql = format!(
-        "SELECT {BOOKING_COLUMNS} FROM room_bookings WHERE meeting_id = $1 AND cancelled_ms IS NULL"
-    );
-    let booking = sqlx::query(AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(Meeting {
-        id: MeetingId(id),
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        start_ms: row.try_get("start_ms")?,
-        end_ms: row.try_get("end_ms")?,
-        organiser_id: AccountId(row.try_get("organiser_id")?),
-        attendees: attendees.into_iter().map(AccountId).collect(),
-        project_id: row.try_get::<Option<i64>, _>("project_id")?.map(ProjectId),
-        booking: booking.as_ref().map(booking_from_row).transpose()?,
-        video_room: row.try_get("video_room")?,
-        created_ms: row.try_get("created_ms")?,
-        cancelled_ms: row.try_get("cancelled_ms")?,
-        version: row.try_get("version")?,
-    })
-}
-
-/// Who hears about a meeting before a change (so removed attendees hear they were removed).
-fn current_audience(m: &Meeting) -> Vec<Audience> {
-    audience_of(m, &[])
-}
-
-fn audience_of(m: &Meeting, also: &[Audience]) -> Vec<Audience> {
-    let mut out = vec![Audience::Account(m.organiser_id)];
-    out.extend(m.attendees.iter().map(|a| Audience::Account(*a)));
-    out.extend(m.project_id.map(Audience::Project));
-    out.extend_from_slice(also);
-    out
-}
-
-/// Ids, title and time only: what every audience of the event may read.
-fn event_data(m: &Meeting) -> serde_json::Value {
-    json!({"id": m.id, "title": m.title, "start_ms": m.start_ms, "end_ms": m.end_ms})
 }

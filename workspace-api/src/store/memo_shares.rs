@@ -5,17 +5,18 @@
 //! Targets must exist when shared: an account, a unit, an agency, or a project the author
 //! can see (public, a member, or a system admin). A project the author cannot see is
 //! reported like a missing one, so sharing never reveals which private projects exist.
+//! Lists are answered with the targets' names; a project's only to those who can see it.
 
 use std::collections::HashSet;
 
 use serde_json::json;
 use sqlx::Row;
 
-use super::memos::{bump_version, fetch_memo, memo_agency, principal, readers, require_owner};
+use super::memos::{bump_version, fetch_memo, memo_agency, readers, require_owner};
 use super::{Entity, Store, StoreError, Tx, audit, emit};
 use crate::auth::{Principal, Role};
 use crate::extract::Actor;
-use crate::model::{MemoId, MemoShare, SharePermission, ShareTarget};
+use crate::model::{MemoId, MemoShare, NamedShare, SharePermission, ShareTarget};
 
 /// Most entries one share list may hold.
 pub const MAX_SHARES: usize = 100;
@@ -56,21 +57,53 @@ async fn load_shares<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(out)
 }
 
+/// Project `p` ($1) is visible to the principal bound as $2 (1 for a system admin) and $3.
+const PROJECT_SEEN: &str = "p.id = $1 AND (p.public = 1 OR $2 = 1 \
+     OR EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id AND pm.account_id = $3))";
+
+/// The entries with their targets' names, as `who` may read them.
+async fn named(
+    conn: &mut sqlx::AnyConnection,
+    who: &Principal,
+    shares: Vec<MemoShare>,
+) -> Result<Vec<NamedShare>, StoreError> {
+    let mut out = Vec::with_capacity(shares.len());
+    for share in shares {
+        let (kind, id) = share.target.parts();
+        let sql = match kind {
+            "account" => "SELECT display_name FROM accounts WHERE id = $1".to_owned(),
+            "unit" => "SELECT name_ko FROM units WHERE id = $1".to_owned(),
+            "agency" => "SELECT name_ko FROM agencies WHERE id = $1".to_owned(),
+            _ => format!("SELECT p.name_ko FROM projects p WHERE {PROJECT_SEEN}"),
+        };
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id);
+        if kind == "project" {
+            q = q
+                .bind(i64::from(who.role == Role::SystemAdmin))
+                .bind(who.account.0);
+        }
+        let name: Option<String> = q.fetch_optional(&mut *conn).await?;
+        out.push(NamedShare {
+            target: share.target,
+            permission: share.permission,
+            name,
+        });
+    }
+    Ok(out)
+}
+
 /// `Ok` when the target exists (and, for a project, `who` can see it).
 async fn check_target(tx: &mut Tx, who: &Principal, target: ShareTarget) -> Result<(), StoreError> {
     let id = target.parts().1;
     let (found, entity) = match target {
         ShareTarget::Project(_) => {
-            let found: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM projects p WHERE p.id = $1 AND (p.public = 1 OR $2 = 1 \
-                 OR EXISTS (SELECT 1 FROM project_members pm \
-                            WHERE pm.project_id = p.id AND pm.account_id = $3))",
-            )
-            .bind(id)
-            .bind(i64::from(who.role == Role::SystemAdmin))
-            .bind(who.account.0)
-            .fetch_one(&mut **tx)
-            .await?;
+            let sql = format!("SELECT COUNT(*) FROM projects p WHERE {PROJECT_SEEN}");
+            let found: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(i64::from(who.role == Role::SystemAdmin))
+                .bind(who.account.0)
+                .fetch_one(&mut **tx)
+                .await?;
             (found, Entity::Project)
         }
         _ => {
@@ -104,9 +137,11 @@ impl Store {
         &self,
         who: &Principal,
         id: MemoId,
-    ) -> Result<(i64, Vec<MemoShare>), StoreError> {
+    ) -> Result<(i64, Vec<NamedShare>), StoreError> {
         let memo = self.get_memo(who, id).await?;
-        Ok((memo.version, load_shares(self.pool(), id).await?))
+        let mut conn = self.pool().acquire().await?;
+        let shares = load_shares(&mut *conn, id).await?;
+        Ok((memo.version, named(&mut conn, who, shares).await?))
     }
 
     /// Replaces the share list (author only) and tells the newly added audiences.
@@ -114,11 +149,11 @@ impl Store {
     pub async fn replace_memo_shares(
         &self,
         actor: &Actor,
+        who: &Principal,
         id: MemoId,
         expected_version: i64,
         shares: &[MemoShare],
-    ) -> Result<(i64, Vec<MemoShare>), StoreError> {
-        let who = principal(actor)?;
+    ) -> Result<(i64, Vec<NamedShare>), StoreError> {
         let mut tx = self.begin().await?;
         let memo = fetch_memo(&mut *tx, who, id)
             .await?
@@ -178,6 +213,7 @@ impl Store {
             .await?;
         }
         let stored = load_shares(&mut *tx, id).await?;
+        let stored = named(&mut tx, who, stored).await?;
         self.commit(tx).await?;
         Ok((version, stored))
     }

@@ -51,11 +51,6 @@ pub(super) fn bind_me<'q>(
         .bind(who.employee.map_or(-1, |e| e.0))
 }
 
-/// The account behind a memo or announcement request; the hub itself has none.
-pub(super) fn principal(actor: &Actor) -> Result<&Principal, StoreError> {
-    actor.principal().ok_or(StoreError::InvalidInput("actor"))
-}
-
 fn access_of(n: Option<i64>) -> Option<MemoAccess> {
     match n? {
         3 => Some(MemoAccess::Owner),
@@ -179,9 +174,14 @@ impl Store {
             .ok_or(StoreError::NotFound(Entity::Memo))
     }
 
-    /// Writes a private memo of the actor; the body is sanitised here, whoever calls.
-    pub async fn create_memo(&self, actor: &Actor, new: &NewMemo) -> Result<Memo, StoreError> {
-        let who = principal(actor)?;
+    /// Writes a private memo of `who` (audited as `actor`); the body is sanitised here,
+    /// whoever calls.
+    pub async fn create_memo(
+        &self,
+        actor: &Actor,
+        who: &Principal,
+        new: &NewMemo,
+    ) -> Result<Memo, StoreError> {
         let body = richtext::sanitise(&new.body);
         let excerpt = richtext::excerpt(&body);
         let now = now_ms();
@@ -223,11 +223,11 @@ impl Store {
     pub async fn update_memo(
         &self,
         actor: &Actor,
+        who: &Principal,
         id: MemoId,
         expected_version: i64,
         patch: &MemoPatch,
     ) -> Result<Memo, StoreError> {
-        let who = principal(actor)?;
         let mut tx = self.begin().await?;
         let current = fetch_memo(&mut *tx, who, id)
             .await?
@@ -290,10 +290,10 @@ impl Store {
     pub async fn delete_memo(
         &self,
         actor: &Actor,
+        who: &Principal,
         id: MemoId,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let who = principal(actor)?;
         let mut tx = self.begin().await?;
         let current = fetch_memo(&mut *tx, who, id)
             .await?

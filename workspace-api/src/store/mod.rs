@@ -1,7 +1,7 @@
 //! The `Store`: one sqlx pool over the embedded SQLite file or PostgreSQL, with the
 //! migrations of each backend, write transactions and the append-only audit log.
 //!
-//! Layout: this file holds connection, migration, transactions and audit; `accounts.rs`
+//! Layout: this file holds connection, migration and transactions; `accounts.rs`
 //! (accounts, sign-in, sessions, API tokens), `account_admin.rs` (listing, changing and
 //! disabling accounts, passwords), `oidc.rs` (OpenID Connect flows and linked identities),
 //! `agencies.rs` (agencies and the unit tree), `employees.rs` (directory entries),
@@ -12,8 +12,8 @@
 //! board), `projects.rs` + `project_agencies.rs` + `project_members.rs` (joint projects),
 //! `tasks.rs` + `task_board.rs` + `task_comments.rs` (their tasks), `rooms.rs` (conference
 //! rooms and bookings), `meetings.rs` (meetings, attendees), `guest_links.rs` (guest links,
-//! room-token audit), `events.rs` (live updates) and `idempotency.rs` (Idempotency-Key) add
-//! their queries as `impl Store` blocks.
+//! room-token audit), `events.rs` (live updates), `audit_log.rs` (writing and reading the
+//! audit log) and `idempotency.rs` (Idempotency-Key) add their queries as `impl Store` blocks.
 //!
 //! Queries go through sqlx's `Any` driver with `$n` placeholders, which both SQLite and
 //! PostgreSQL accept, so each query is written once. The few dialect differences (transaction
@@ -26,12 +26,15 @@ mod agencies;
 mod announcement_acks;
 mod announcement_rights;
 mod announcements;
+mod audit_log;
 mod employee_index;
 mod employees;
 mod events;
 mod extra_fields;
 mod guest_links;
 mod idempotency;
+mod meeting_bookings;
+mod meeting_rows;
 mod meetings;
 mod memo_shares;
 mod memos;
@@ -50,17 +53,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Transaction};
 
 use crate::auth::{PasswordHasher, PasswordStrength};
-use crate::extract::Actor;
-use crate::model::{AgencyId, AuditEntry};
 
 pub use account_admin::{AccountFilter, AccountUpdate};
 pub(crate) use accounts::role_of;
 pub use accounts::{AccountSpec, Presented, bootstrap_admin};
 pub use announcements::AnnouncementQuery;
+pub use audit_log::{AuditOrder, AuditQuery};
+pub(crate) use audit_log::{audit, audit_as};
 pub use employees::ImportRow;
 pub(crate) use events::emit;
 pub use events::{Audience, Event};
@@ -248,6 +251,8 @@ pub enum StoreError {
     StateConflict(&'static str, &'static str, &'static str),
     #[error("guest link expired")]
     GuestLinkExpired,
+    #[error("guest link revoked")]
+    GuestLinkRevoked,
     #[error("password hashing: {0}")]
     Password(String),
     #[error("database: {0}")]
@@ -370,106 +375,6 @@ impl Store {
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin_with(self.backend.begin_statement()).await?)
     }
-
-    /// The audit log, oldest first, after `after_id` (exclusive); `GET /api/v1/audit` pages
-    /// through it.
-    pub async fn audit_entries(
-        &self,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, at_ms, actor, action, entity, entity_id, detail, agency_id FROM audit_log \
-             WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
-    }
-
-    /// [`Store::audit_entries`] of one agency's changes (what its admins may read).
-    pub async fn agency_audit_entries(
-        &self,
-        agency: AgencyId,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, at_ms, actor, action, entity, entity_id, detail, agency_id FROM audit_log \
-             WHERE agency_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(agency.0)
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
-    }
-}
-
-/// Appends one audit row inside the caller's transaction, so the change and its record
-/// commit or vanish together.
-pub(crate) async fn audit(
-    tx: &mut Tx,
-    actor: &Actor,
-    agency: Option<AgencyId>,
-    action: &str,
-    entity: Entity,
-    entity_id: i64,
-    detail: serde_json::Value,
-) -> Result<(), StoreError> {
-    audit_as(
-        tx,
-        &actor.audit_name(),
-        agency,
-        action,
-        entity,
-        entity_id,
-        detail,
-    )
-    .await
-}
-
-/// [`audit`] for events without an actor of their own (failed sign-ins: `anonymous`).
-pub(crate) async fn audit_as(
-    tx: &mut Tx,
-    actor: &str,
-    agency: Option<AgencyId>,
-    action: &str,
-    entity: Entity,
-    entity_id: i64,
-    detail: serde_json::Value,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (at_ms, actor, action, entity, entity_id, detail, agency_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(now_ms())
-    .bind(actor)
-    .bind(action)
-    .bind(entity.name())
-    .bind(entity_id)
-    .bind(detail.to_string())
-    .bind(agency.map(|a| a.0))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, StoreError> {
-    let detail: String = row.try_get("detail")?;
-    Ok(AuditEntry {
-        id: row.try_get("id")?,
-        at_ms: row.try_get("at_ms")?,
-        actor: row.try_get("actor")?,
-        action: row.try_get("action")?,
-        entity: row.try_get("entity")?,
-        entity_id: row.try_get("entity_id")?,
-        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-        agency_id: row.try_get::<Option<i64>, _>("agency_id")?.map(AgencyId),
-    })
 }
 
 /// A request waits at most this long for a connection, then gets 503 instead of hanging.

@@ -28,6 +28,7 @@ pub trait Catalogue: Sized + Send {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error>;
     fn agency(&self) -> AgencyId;
     fn name_ko(&self) -> &str;
+    fn version(&self) -> i64;
 }
 
 macro_rules! catalogue {
@@ -52,6 +53,9 @@ macro_rules! catalogue {
             }
             fn name_ko(&self) -> &str {
                 &self.name_ko
+            }
+            fn version(&self) -> i64 {
+                self.version
             }
         }
     };

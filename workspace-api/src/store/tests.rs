@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::extract::Actor;
 use crate::model::NewAgency;
 
 async fn memory() -> Store {

@@ -10,6 +10,9 @@
 //! loud line, or fail when `GOVHUB_REQUIRE_ALL=1`.
 #![allow(dead_code)]
 
+pub mod meeting_world;
+pub mod memo_world;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
