@@ -74,7 +74,11 @@ fn schemathesis_finds_no_server_error() {
         .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
         // The event stream never ends by design; its errors have tests of their own.
         .args(["--exclude-path", "/api/v1/events"])
-        .args(["--max-examples", "25", "--seed", "20261128", "--workers", "2"])
+        // One worker: on CPython 3.11 the `ast` module's recursion-depth counter is shared
+        // between threads, so hypothesis parsing lambda sources in two worker threads at once
+        // can raise "AST constructor recursion depth mismatch" (CPython gh-106905) and crash
+        // the run at random; the schema is not the cause.
+        .args(["--max-examples", "25", "--seed", "20261128", "--workers", "1"])
         .args(["--request-timeout", "10", "--no-color"])
         .arg("--report-junit-path")
         .arg(&report)
