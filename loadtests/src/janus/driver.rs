@@ -180,10 +180,23 @@ impl Driver {
         // Candidates gathered before the handle existed go out now.
         self.flush_sub_candidates();
         self.sub_in_flight = true;
-        let reply = self.session.message(handle, body, None).await?;
+        let joining = body["request"] == "join";
+        let reply = match self.session.message(handle, body, None).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Refused: nothing is in flight, and a refused join leaves no subscription.
+                self.sub_in_flight = false;
+                if joining {
+                    self.sub_handle = None;
+                }
+                return Err(e.into());
+            }
+        };
         self.map_streams(&reply.data);
         if let Some(offer) = reply.jsep {
-            self.answer(handle, offer).await?;
+            let answered = self.answer(handle, offer).await;
+            self.sub_in_flight = false;
+            answered?;
         }
         // Otherwise (`updating`) the offer comes later as an event.
         Ok(())
