@@ -278,10 +278,10 @@ fn route(v: Value, pending: &Pending, events: &mpsc::UnboundedSender<Event>) {
     if let Some(t) = v["transaction"].as_str() {
         let mut map = pending.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((plugin_message, _)) = map.get(t) {
-            if !(kind == "ack" && *plugin_message) {
-                if let Some((_, tx)) = map.remove(t) {
-                    let _ = tx.send(v);
-                }
+            if !(kind == "ack" && *plugin_message)
+                && let Some((_, tx)) = map.remove(t)
+            {
+                let _ = tx.send(v);
             }
             return;
         }

@@ -88,10 +88,12 @@ impl Driver {
         let mut gate_open = self.publisher.is_none();
         loop {
             gate_open |= *connected.borrow();
-            if gate_open && !self.sub_in_flight && !self.pending.is_empty() {
-                if let Err(e) = self.subscribe().await {
-                    self.note_error(format!("subscribe: {e:#}"));
-                }
+            if gate_open
+                && !self.sub_in_flight
+                && !self.pending.is_empty()
+                && let Err(e) = self.subscribe().await
+            {
+                self.note_error(format!("subscribe: {e:#}"));
             }
             tokio::select! {
                 e = events.recv() => match e {
