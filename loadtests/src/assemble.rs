@@ -87,7 +87,7 @@ pub(crate) fn assemble(cfg: &ScenarioConfig, c: Collected) -> Report {
     let mut media = media_report(&all_windows, &participants, window_s);
     media.feedback = feedback;
     let hub = cfg
-        .hub_pid
+        .server_pid()
         .map(|pid| hub_report(pid, &c, &join, &media, ticks));
     let (a, b) = &c.window.edges;
     let gen_cpu = cpu_seconds(a.gen_cpu_ticks, b.gen_cpu_ticks, ticks).unwrap_or(0.0);
@@ -102,6 +102,7 @@ pub(crate) fn assemble(cfg: &ScenarioConfig, c: Collected) -> Report {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     Report {
         scenario: cfg.scenario.name().into(),
+        target: cfg.target.name().into(),
         config: serde_json::to_value(cfg).unwrap_or_default(),
         valid: invalid.is_empty(),
         invalid_reasons: invalid,

@@ -3,6 +3,7 @@
 //! line wins), and [`ScenarioConfig`] is the resolved whole, with each scenario's defaults
 //! filled in. Bad input is a [`ConfigError`] that names the field and what was expected.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -78,15 +79,29 @@ impl Scenario {
     }
 }
 
-/// What the participants connect to and how they join it. Only govhub's own protocol
-/// today; a peer SFU (e.g. Janus's VideoRoom API) is another variant with its own join in
-/// [`crate::run::join`], the measuring stays the same.
+/// What the participants connect to and how they join it: govhub's own protocol, or a peer
+/// SFU's API (Janus's VideoRoom, [`crate::janus`]). Each has its own join in
+/// [`crate::run::join`]; the measuring stays the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
     #[default]
     Govhub,
+    /// Janus 1.1 through its websocket API (`--janus-url`), VideoRoom plugin.
+    Janus,
 }
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Govhub => "govhub",
+            Target::Janus => "janus",
+        }
+    }
+}
+
+/// Where `loadtests/janus/setup.sh` keeps Janus's pid unless told otherwise.
+pub const JANUS_PID_FILE: &str = "/tmp/govhub-janus/janus.pid";
 
 /// Declares [`Options`] once: each field is a `--flag` and a TOML key, and `or` merges two.
 macro_rules! options {
@@ -110,8 +125,20 @@ macro_rules! options {
 options! {
     /// The hub, e.g. `http://127.0.0.1:8080` (env `GOVHUB_LOAD_URL`).
     url: String,
-    /// Which server the participants join (`govhub`).
+    /// Which server the participants join (`govhub` or `janus`).
     target: Target,
+    /// Run the same scenario against this target too and report both side by side.
+    compare: Target,
+    /// Janus's websocket API for `janus` (default `ws://127.0.0.1:8188`).
+    janus_url: String,
+    /// Janus's process id: sampled like `hub-pid` when Janus is measured.
+    janus_pid: u32,
+    /// Read Janus's pid from this file when `janus-pid` is not given (default the one
+    /// `loadtests/janus/setup.sh` writes, /tmp/govhub-janus/janus.pid).
+    janus_pid_file: PathBuf,
+    /// Local address of every participant's sockets (default 127.0.0.1; 127.0.0.2 for Janus
+    /// in a loopback-only namespace, see docs/operations.md).
+    bind_ip: IpAddr,
     /// In a TOML file only: which scenario it was written for (checked against the command).
     scenario: Scenario,
     /// Rooms, each with its own publishers and viewers.
@@ -175,7 +202,12 @@ pub struct RampConfig {
 pub struct ScenarioConfig {
     pub scenario: Scenario,
     pub target: Target,
+    /// The reference target of a side-by-side run (`--compare`).
+    pub compare: Option<Target>,
     pub url: String,
+    pub janus_url: String,
+    pub janus_pid: Option<u32>,
+    pub bind_ip: IpAddr,
     pub rooms: usize,
     pub publishers: usize,
     pub subscribers: usize,
@@ -230,10 +262,23 @@ impl ScenarioConfig {
         let unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        let target = o.target.unwrap_or_default();
+        let janus_pid = match o.janus_pid {
+            Some(pid) => Some(pid),
+            None if target == Target::Janus || o.compare == Some(Target::Janus) => {
+                let file = o.janus_pid_file.unwrap_or_else(|| JANUS_PID_FILE.into());
+                crate::janus::pid_from_file(&file)
+            }
+            None => None,
+        };
         let cfg = ScenarioConfig {
             scenario,
-            target: o.target.unwrap_or_default(),
+            target,
+            compare: o.compare,
             url: o.url.unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            janus_url: o.janus_url.unwrap_or_else(|| "ws://127.0.0.1:8188".into()),
+            janus_pid,
+            bind_ip: o.bind_ip.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
             rooms: o.rooms.unwrap_or(1),
             publishers: o.publishers.unwrap_or(publishers),
             subscribers: o.subscribers.unwrap_or(subscribers),
@@ -278,7 +323,34 @@ impl ScenarioConfig {
         if self.scenario == Scenario::Ramp && (self.ramp.step == 0 || self.ramp.max_steps == 0) {
             return bad("ramp-step and ramp-max-steps must be at least 1");
         }
+        if self.compare == Some(self.target) {
+            return bad("compare must name a target other than the one measured");
+        }
+        let janus = self.target == Target::Janus || self.compare == Some(Target::Janus);
+        if janus && self.impair.is_some() {
+            return bad("impair is not supported with the Janus target yet");
+        }
         Ok(())
+    }
+
+    /// The server process sampled from /proc for the target measured: `hub_pid` for govhub,
+    /// `janus_pid` for Janus.
+    pub fn server_pid(&self) -> Option<u32> {
+        match self.target {
+            Target::Govhub => self.hub_pid,
+            Target::Janus => self.janus_pid,
+        }
+    }
+
+    /// This run against `target` alone (one half of a side-by-side run): its own rooms, no
+    /// comparison of its own.
+    pub fn for_target(&self, target: Target) -> ScenarioConfig {
+        ScenarioConfig {
+            target,
+            compare: None,
+            room_prefix: format!("{}-{}", self.room_prefix, target.name()),
+            ..self.clone()
+        }
     }
 }
 
@@ -346,6 +418,29 @@ mod tests {
         assert!(syntax.contains("line 1"), "{syntax}");
         let missing = read_scenario_file(Path::new("/nonexistent/x.toml")).unwrap_err();
         assert!(missing.to_string().contains("/nonexistent/x.toml"));
+    }
+
+    #[test]
+    fn janus_is_measured_on_its_own_pid_and_rooms() {
+        let o = parse_scenario_toml(
+            "target = \"govhub\"\ncompare = \"janus\"\nhub_pid = 10\njanus_pid = 20\nbind_ip = \"127.0.0.2\"\n",
+        )
+        .unwrap();
+        let cfg = ScenarioConfig::resolve(Scenario::Meeting, o).unwrap();
+        assert_eq!(cfg.server_pid(), Some(10));
+        assert_eq!(cfg.bind_ip.to_string(), "127.0.0.2");
+        let janus = cfg.for_target(Target::Janus);
+        assert_eq!((janus.server_pid(), janus.compare), (Some(20), None));
+        assert!(janus.room_prefix.ends_with("-janus"));
+        assert_eq!(janus.janus_url, "ws://127.0.0.1:8188");
+        let same = Options {
+            compare: Some(Target::Govhub),
+            ..Default::default()
+        };
+        assert!(ScenarioConfig::resolve(Scenario::Meeting, same).is_err());
+        let impaired = parse_scenario_toml("target = \"janus\"\nimpair = \"drop=1%\"\n").unwrap();
+        let err = ScenarioConfig::resolve(Scenario::Meeting, impaired).unwrap_err();
+        assert!(err.to_string().contains("impair"), "{err}");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub(crate) fn cpu_series(
         .collect()
 }
 
-fn charts(r: &Report) -> Vec<String> {
+pub(crate) fn charts(r: &Report) -> Vec<String> {
     let t = &r.timeline;
     let ms = |v: Option<u32>| v.map(|v| f64::from(v) / 1000.0);
     let latency = [
@@ -88,7 +88,7 @@ fn charts(r: &Report) -> Vec<String> {
     ]
 }
 
-fn ramp_table(r: &Report, out: &mut String) {
+pub(crate) fn ramp_table(r: &Report, out: &mut String) {
     let Some(ramp) = &r.ramp else { return };
     let _ = write!(
         out,
@@ -118,17 +118,20 @@ fn ramp_table(r: &Report, out: &mut String) {
     out.push_str("</table>");
 }
 
-/// The whole page.
-pub fn render(r: &Report) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
+/// The page's head and title heading, with the one style sheet every report uses.
+pub(crate) fn head(title: &str) -> String {
+    format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>govhub-load {s}</title>\
          <style>body{{font-family:sans-serif;margin:1.5em;max-width:60em}}pre{{background:#f6f6f6;padding:1em;overflow-x:auto}}\
          svg{{display:block;margin:1em 0;max-width:100%;height:auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}\
-         .bad{{color:#b2182b}}</style></head><body><h1>govhub-load: {s}</h1>",
-        s = esc(&r.scenario)
-    );
+         td.n{{text-align:right}}.bad{{color:#b2182b}}</style></head><body><h1>govhub-load: {s}</h1>",
+        s = esc(title)
+    )
+}
+
+/// The whole page.
+pub fn render(r: &Report) -> String {
+    let mut out = head(&r.scenario);
     if !r.valid {
         let _ = write!(
             out,

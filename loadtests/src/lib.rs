@@ -24,12 +24,16 @@
 //! - [`report`]: the report types and the window arithmetic; `table` prints it as text,
 //!   [`html`] renders it as one self-contained page with inline SVG plots.
 //! - [`procfs`]: CPU time and RSS of the hub and the generator from `/proc`.
+//! - [`janus`]: `--target janus`, the same participants through Janus's VideoRoom API;
+//!   [`compare`]: `--compare`, one scenario against two targets, side by side.
 
 mod assemble;
 mod churn;
+pub mod compare;
 pub mod config;
 pub mod html;
 pub mod impair;
+pub mod janus;
 mod negotiate;
 pub mod participant;
 mod peer;

@@ -3,6 +3,7 @@
 //!   `docs/benchmarks.md`), all with the same options, also readable from
 //!   `--scenario-file x.toml` (flags win). Prints a summary table; `--json` and `--html`
 //!   write the report.
+//!   `--target janus` runs them against Janus, `--compare janus` against both, side by side.
 //! - `smoke`: N participants join one room for a while; a JSON dump of what each received.
 
 use std::path::PathBuf;
@@ -162,16 +163,36 @@ async fn run(scenario: Scenario, args: ScenarioArgs) -> anyhow::Result<()> {
         options = options.or(read_scenario_file(path)?);
     }
     let cfg = ScenarioConfig::resolve(scenario, options)?;
+    if cfg.compare.is_some() {
+        let c = loadtests::compare::run(&cfg).await?;
+        return write_reports(&args.json, &args.html, &c, || c.html(), c.table());
+    }
     let report = run_scenario(&cfg).await?;
-    if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+    write_reports(
+        &args.json,
+        &args.html,
+        &report,
+        || loadtests::html::render(&report),
+        report.table(),
+    )
+}
+
+/// Writes the JSON and HTML files asked for, then prints the summary.
+fn write_reports(
+    json: &Option<PathBuf>,
+    html: &Option<PathBuf>,
+    value: &impl Serialize,
+    page: impl FnOnce() -> String,
+    table: String,
+) -> anyhow::Result<()> {
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_string_pretty(value)?)
             .with_context(|| format!("write {}", path.display()))?;
     }
-    if let Some(path) = args.html {
-        std::fs::write(&path, loadtests::html::render(&report))
-            .with_context(|| format!("write {}", path.display()))?;
+    if let Some(path) = html {
+        std::fs::write(path, page()).with_context(|| format!("write {}", path.display()))?;
     }
-    print!("{}", report.table());
+    print!("{table}");
     Ok(())
 }
 

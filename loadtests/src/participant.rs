@@ -154,6 +154,29 @@ impl Participant {
         })
     }
 
+    /// A participant whose signaling loop is not the hub's own (a peer SFU's, see
+    /// `crate::janus`): `signaling` answers the same [`Cmd`]s and closes what it opened
+    /// besides `pc` on `Cmd::Leave`.
+    pub(crate) fn from_parts(
+        id: ParticipantId,
+        room: RoomId,
+        shared: Arc<Shared>,
+        pc: Arc<dyn PeerConnection>,
+        cmd_tx: mpsc::UnboundedSender<Cmd>,
+        signaling: JoinHandle<()>,
+        media: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    ) -> Participant {
+        Participant {
+            id,
+            room,
+            shared,
+            pc,
+            cmd_tx,
+            signaling: Some(signaling),
+            media,
+        }
+    }
+
     /// The seat the hub gave us.
     pub fn id(&self) -> &ParticipantId {
         &self.id

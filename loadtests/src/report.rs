@@ -114,7 +114,8 @@ pub struct MediaReport {
     pub tracks_subscribed: u64,
 }
 
-/// The hub process over the measured window (with `--hub-pid`).
+/// The server process over the measured window (with `--hub-pid`, or Janus's pid when
+/// Janus is the target).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HubReport {
     pub pid: u32,
@@ -281,6 +282,8 @@ pub struct RampReport {
 pub struct Report {
     /// `meeting`, `hearing`, `audio-only`, `churn` or `ramp`.
     pub scenario: String,
+    /// The server measured: `govhub` or `janus` (`hub` then holds that server's process).
+    pub target: String,
     pub config: serde_json::Value,
     /// False when the figures cannot be trusted; `invalid_reasons` says why.
     pub valid: bool,

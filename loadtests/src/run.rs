@@ -94,6 +94,7 @@ fn options(m: &Member, cfg: &ScenarioConfig) -> ParticipantOptions {
         media,
         video_size: m.tile,
         impair: cfg.impair,
+        bind_ip: cfg.bind_ip,
         ..Default::default()
     }
 }
@@ -104,6 +105,9 @@ pub(crate) async fn join(cfg: &ScenarioConfig, m: &Member) -> anyhow::Result<Par
         Target::Govhub => Participant::join(&cfg.url, &m.room, &m.name, options(m, cfg))
             .await
             .with_context(|| format!("{} join", m.name)),
+        Target::Janus => crate::janus::join(&cfg.janus_url, &m.room, &m.name, options(m, cfg))
+            .await
+            .with_context(|| format!("{} join (Janus)", m.name)),
     }
 }
 
@@ -187,7 +191,7 @@ pub(crate) struct Run<'a> {
 impl<'a> Run<'a> {
     pub fn start(cfg: &'a ScenarioConfig) -> Run<'a> {
         let t0 = Instant::now();
-        let sampler = Sampler::start(cfg.hub_pid, t0);
+        let sampler = Sampler::start(cfg.server_pid(), t0);
         let idle = sampler.now();
         Run {
             cfg,

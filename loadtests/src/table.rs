@@ -31,7 +31,7 @@ fn us(p: &Percentiles) -> String {
 }
 
 /// Columns padded to their widest cell; the first column left-aligned, the rest right.
-fn aligned(rows: &[Vec<String>]) -> String {
+pub(crate) fn aligned(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..cols)
         .map(|c| {
