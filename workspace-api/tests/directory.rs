@@ -308,9 +308,24 @@ async fn unit_filter_takes_the_units_below(app: TestApp) {
     let units = format!("/api/v1/agencies/{mois}/units");
     let unit = |v: Value| v["id"].as_i64().unwrap();
     let top = unit(app.create(&units, json!({"name_ko": "기획조정실"})).await);
-    let plan = unit(app.create(&units, json!({"name_ko": "기획재정담당관", "parent_id": top})).await);
-    let inno = unit(app.create(&units, json!({"name_ko": "혁신행정담당관", "parent_id": top})).await);
-    let team = unit(app.create(&units, json!({"name_ko": "혁신팀", "parent_id": inno})).await);
+    let plan = unit(
+        app.create(
+            &units,
+            json!({"name_ko": "기획재정담당관", "parent_id": top}),
+        )
+        .await,
+    );
+    let inno = unit(
+        app.create(
+            &units,
+            json!({"name_ko": "혁신행정담당관", "parent_id": top}),
+        )
+        .await,
+    );
+    let team = unit(
+        app.create(&units, json!({"name_ko": "혁신팀", "parent_id": inno}))
+            .await,
+    );
     let audit = unit(app.create(&units, json!({"name_ko": "감사관"})).await);
     for (ko, en, u) in [
         ("강민수", "Kang Minsu", top),
@@ -329,9 +344,18 @@ async fn unit_filter_takes_the_units_below(app: TestApp) {
         search(&app, &format!("unit={top}")).await,
         ["강민수", "서민수", "윤민수", "한지우"]
     );
-    assert_eq!(search(&app, &format!("unit={inno}")).await, ["서민수", "한지우"]);
-    assert_eq!(search(&app, &format!("unit={team}&q=민수")).await, ["서민수"]);
-    assert_eq!(search(&app, &format!("unit={audit}&q=ㅈㅁㅅ")).await, ["조민수"]);
+    assert_eq!(
+        search(&app, &format!("unit={inno}")).await,
+        ["서민수", "한지우"]
+    );
+    assert_eq!(
+        search(&app, &format!("unit={team}&q=민수")).await,
+        ["서민수"]
+    );
+    assert_eq!(
+        search(&app, &format!("unit={audit}&q=ㅈㅁㅅ")).await,
+        ["조민수"]
+    );
     assert_eq!(
         search(&app, &format!("unit={top}&q=minsu")).await,
         ["강민수", "서민수", "윤민수"]
@@ -341,12 +365,21 @@ async fn unit_filter_takes_the_units_below(app: TestApp) {
         ["강민수", "서민수", "윤민수"]
     );
     // Filters combine: a unit of one agency has nobody of another.
-    assert!(search(&app, &format!("unit={top}&agency={me}")).await.is_empty());
+    assert!(
+        search(&app, &format!("unit={top}&agency={me}"))
+            .await
+            .is_empty()
+    );
     // Pages of a unit's people, and their cursor continues only that query.
-    let first = app.get(&format!("/api/v1/employees?unit={top}&limit=3")).await;
+    let first = app
+        .get(&format!("/api/v1/employees?unit={top}&limit=3"))
+        .await;
     assert_eq!(names(&first.body), ["강민수", "서민수", "윤민수"]);
     let c = first.body["next_cursor"].as_str().unwrap();
-    assert_eq!(search(&app, &format!("unit={top}&limit=3&cursor={c}")).await, ["한지우"]);
+    assert_eq!(
+        search(&app, &format!("unit={top}&limit=3&cursor={c}")).await,
+        ["한지우"]
+    );
     app.get(&format!("/api/v1/employees?unit={inno}&limit=3&cursor={c}"))
         .await
         .assert_problem(400, "invalid_cursor");

@@ -396,7 +396,15 @@ async fn settle(tx: &mut Tx, e: &mut Employee, refs: &mut Refs) -> Result<(), St
         refs.agencies.insert(e.agency_id.0);
     }
     if let Some(unit) = e.unit_id {
-        owned_name(tx, refs, ("units", unit.0), e.agency_id, Entity::Unit, "unit_id").await?;
+        owned_name(
+            tx,
+            refs,
+            ("units", unit.0),
+            e.agency_id,
+            Entity::Unit,
+            "unit_id",
+        )
+        .await?;
     }
     if let Some(p) = e.position_id {
         let key = ("positions", p.0);

@@ -346,7 +346,10 @@ mod tests {
         let sql = candidates(&mut b, &["mib".into(), "ibi".into(), "bin".into()]);
         assert_eq!(b.0.len(), 3);
         assert!(sql.starts_with("e.id IN (SELECT g0.employee_id"), "{sql}");
-        assert!(sql.contains("g0.gram = $1") && sql.contains("g2.gram = $3"), "{sql}");
+        assert!(
+            sql.contains("g0.gram = $1") && sql.contains("g2.gram = $3"),
+            "{sql}"
+        );
         assert_eq!(sql.matches("EXISTS").count(), 2, "{sql}");
     }
 
