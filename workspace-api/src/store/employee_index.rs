@@ -134,8 +134,9 @@ pub(super) async fn searchable_fields(tx: &mut Tx) -> Result<Vec<(String, ExtraK
         .collect()
 }
 
-/// Rows per multi-row gram INSERT (5 values each; well under both backends' bind limits).
-pub(super) const GRAM_ROWS_PER_INSERT: usize = 1000;
+/// Rows per multi-row gram INSERT (5 values each: 20,000 binds, under SQLite's 32,766 and
+/// PostgreSQL's 65,535).
+pub(super) const GRAM_ROWS_PER_INSERT: usize = 4000;
 
 /// Inserts gram rows `(employee, agency, sort name, gram, rank)` in multi-row statements.
 pub(super) async fn insert_grams(
