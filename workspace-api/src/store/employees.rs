@@ -6,6 +6,7 @@
 //! entry's Korean name into `title` / `grade`; extra values are checked against
 //! `extra_fields` inside the transaction (the handler has checked their kinds).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
@@ -443,15 +444,14 @@ async fn owned_name(
     entity: Entity,
     field: &'static str,
 ) -> Result<String, StoreError> {
-    if !refs.owned.contains_key(&(table, id)) {
+    if let Entry::Vacant(slot) = refs.owned.entry((table, id)) {
         let sql = format!("SELECT agency_id, name_ko FROM {table} WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?
             .ok_or(StoreError::UnknownReference(entity, field))?;
-        let found = (row.try_get("agency_id")?, row.try_get("name_ko")?);
-        refs.owned.insert((table, id), found);
+        slot.insert((row.try_get("agency_id")?, row.try_get("name_ko")?));
     }
     let (owner, name) = &refs.owned[&(table, id)];
     if *owner != agency.0 {
