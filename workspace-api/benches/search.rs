@@ -80,7 +80,14 @@ async fn run_backend(backend: &str) {
         .await
         .expect("token")
         .token;
-    let seeded = bench::employees(&store, employees, |_| {})
+    let started = Instant::now();
+    let progress = |done: usize| {
+        if done % 10_000 == 0 {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("{backend}: seeded {done} in {secs:.0} s");
+        }
+    };
+    let seeded = bench::employees(&store, employees, progress)
         .await
         .expect("seed");
     let total = store.employee_count().await.expect("count");
