@@ -341,8 +341,9 @@ impl Store {
     }
 }
 
-/// Rows per multi-row employee INSERT (19 values each).
-const ENTRIES_PER_INSERT: usize = 200;
+/// Rows per multi-row employee INSERT (19 values each; few, for the reason given at
+/// `employee_index::GRAM_ROWS_PER_INSERT`).
+const ENTRIES_PER_INSERT: usize = 25;
 
 async fn insert_entries(tx: &mut Tx, entries: &[(Employee, Derived)]) -> Result<(), StoreError> {
     for chunk in entries.chunks(ENTRIES_PER_INSERT) {
