@@ -117,6 +117,19 @@ impl Store {
             .await?)
     }
 
+    /// Refreshes PostgreSQL's planner statistics of the directory after a bulk import (a
+    /// no-op on SQLite). Without them, the planner of a freshly imported directory guesses
+    /// millions of rows per gram, picks hash joins and JIT-compiles each long-query search
+    /// (20 ms of JIT, 200 ms in all, measured on 100,000 people) until autovacuum gets to it.
+    pub async fn analyze_directory(&self) -> Result<(), StoreError> {
+        if matches!(self.backend(), super::Backend::Postgres) {
+            sqlx::raw_sql("ANALYZE employees, employee_grams")
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The largest employee id (0 when there is none).
     pub async fn max_employee_id(&self) -> Result<i64, StoreError> {
         Ok(
