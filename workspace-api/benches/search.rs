@@ -82,7 +82,7 @@ async fn run_backend(backend: &str) {
         .token;
     let started = Instant::now();
     let progress = |done: usize| {
-        if done % 10_000 == 0 {
+        if done.is_multiple_of(10_000) {
             let secs = started.elapsed().as_secs_f64();
             eprintln!("{backend}: seeded {done} in {secs:.0} s");
         }
