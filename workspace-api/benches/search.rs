@@ -80,7 +80,14 @@ async fn run_backend(backend: &str) {
         .await
         .expect("token")
         .token;
-    let seeded = bench::employees(&store, employees, |_| {})
+    let started = Instant::now();
+    let progress = |done: usize| {
+        if done.is_multiple_of(10_000) {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("{backend}: seeded {done} in {secs:.0} s");
+        }
+    };
+    let seeded = bench::employees(&store, employees, progress)
         .await
         .expect("seed");
     let total = store.employee_count().await.expect("count");
@@ -116,43 +123,65 @@ async fn run_backend(backend: &str) {
 /// One kind of query a directory user types, made from a sample person.
 struct Class {
     name: &'static str,
-    query: fn(&Employee) -> String,
+    query: fn(&Person) -> String,
 }
 
 impl Class {
-    fn query(&self, e: &Employee) -> String {
-        (self.query)(e)
+    fn query(&self, p: &Person) -> String {
+        (self.query)(p)
     }
+}
+
+/// A sample person and the top-level unit (실/국) above their unit.
+struct Person {
+    e: Employee,
+    top_unit: Option<i64>,
 }
 
 fn given(e: &Employee) -> String {
     e.name_ko.chars().skip(1).collect()
 }
 
-const CLASSES: [Class; 9] = [
+const CLASSES: [Class; 11] = [
     Class {
         name: "2-syllable partial (given name)",
-        query: |e| format!("q={}", enc(&given(e))),
+        query: |p| {
+            let e = &p.e;
+            format!("q={}", enc(&given(e)))
+        },
     },
     Class {
         name: "1 syllable (surname)",
-        query: |e| format!("q={}", enc(&e.name_ko.chars().take(1).collect::<String>())),
+        query: |p| {
+            let e = &p.e;
+            format!("q={}", enc(&e.name_ko.chars().take(1).collect::<String>()))
+        },
     },
     Class {
         name: "초성 of the full name",
-        query: |e| format!("q={}", enc(&hangul::chosung(&e.name_ko))),
+        query: |p| {
+            let e = &p.e;
+            format!("q={}", enc(&hangul::chosung(&e.name_ko)))
+        },
     },
     Class {
         name: "full Korean name",
-        query: |e| format!("q={}", enc(&e.name_ko)),
+        query: |p| {
+            let e = &p.e;
+            format!("q={}", enc(&e.name_ko))
+        },
     },
     Class {
         name: "English full name",
-        query: |e| format!("q={}", enc(&e.name_en.to_lowercase())),
+        query: |p| {
+            let e = &p.e;
+            format!("q={}", enc(&e.name_en.to_lowercase()))
+        },
     },
     Class {
         name: "English given name",
-        query: |e| {
+        query: |p| {
+            let e = &p.e;
             format!(
                 "q={}",
                 enc(&e.name_en.split(' ').nth(1).unwrap_or("").to_lowercase())
@@ -161,7 +190,8 @@ const CLASSES: [Class; 9] = [
     },
     Class {
         name: "phone digits (last 7, dashed)",
-        query: |e| {
+        query: |p| {
+            let e = &p.e;
             let phone = e.office_phone.clone().unwrap_or_default();
             let tail: String = phone
                 .chars()
@@ -176,11 +206,15 @@ const CLASSES: [Class; 9] = [
     },
     Class {
         name: "2-syllable partial + agency filter",
-        query: |e| format!("q={}&agency={}", enc(&given(e)), e.agency_id),
+        query: |p| {
+            let e = &p.e;
+            format!("q={}&agency={}", enc(&given(e)), e.agency_id)
+        },
     },
     Class {
         name: "title / unit text (과장, 정책과)",
-        query: |e| {
+        query: |p| {
+            let e = &p.e;
             format!(
                 "q={}",
                 enc(if e.id.0 % 2 == 0 {
@@ -191,17 +225,34 @@ const CLASSES: [Class; 9] = [
             )
         },
     },
+    Class {
+        name: "unit filter: a 실/국 with its 과, listed by name",
+        query: |p| format!("unit={}", p.top_unit.unwrap_or(0)),
+    },
+    Class {
+        name: "2-syllable partial + unit filter (실/국 and its 과)",
+        query: |p| format!("q={}&unit={}", enc(&given(&p.e)), p.top_unit.unwrap_or(0)),
+    },
 ];
 
-/// 200 people spread over the id range, the same on every run.
-async fn sample(store: &Store) -> Vec<Employee> {
+/// 200 people with a unit, spread over the id range, the same on every run.
+async fn sample(store: &Store) -> Vec<Person> {
     let max = store.max_employee_id().await.expect("max id");
     let mut rng = Rng::new(42);
     let mut out = Vec::new();
     while out.len() < 200 {
         let id = 1 + rng.below(max as usize) as i64;
         if let Ok(e) = store.get_employee(EmployeeId(id)).await {
-            out.push(e);
+            let Some(unit) = e.unit_id else { continue };
+            let units = store.list_units(e.agency_id).await.expect("units");
+            let mut top = unit;
+            while let Some(parent) = units.iter().find(|u| u.id == top).and_then(|u| u.parent_id) {
+                top = parent;
+            }
+            out.push(Person {
+                e,
+                top_unit: Some(top.0),
+            });
         }
     }
     out

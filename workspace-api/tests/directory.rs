@@ -267,6 +267,133 @@ async fn hostile_queries_never_fail(app: TestApp) {
         .assert_problem(400, "invalid_query");
 }
 
+async fn long_queries_need_every_trigram_in_one_run(app: TestApp) {
+    let (mois, _) = seed(&app).await;
+    // `abc` and `bcd` are each held by many; both only by the last two, and `abcd` as one
+    // run of text only by the last one (the other holds them apart).
+    let mut people = vec![];
+    for i in 0..12 {
+        people.push((format!("가{i:02}"), format!("Abcx Tan{i:02}")));
+        people.push((format!("나{i:02}"), format!("Xbcd Tan{i:02}")));
+    }
+    people.push(("다다".into(), "Abc Bcd".into()));
+    people.push(("라라".into(), "Zabcd Yoo".into()));
+    people.push(("마마".into(), "Tan01 Abcx".into()));
+    people.push(("바바".into(), "Tan01".into()));
+    for (ko, en) in people {
+        app.create(
+            "/api/v1/employees",
+            json!({"agency_id": mois, "name_ko": ko, "name_en": en}),
+        )
+        .await;
+    }
+    assert_eq!(search(&app, "q=abcd").await, ["라라"]);
+    assert_eq!(search(&app, "q=zabcd%20yoo").await, ["라라"]);
+    assert_eq!(search(&app, "q=abc%20b").await, ["다다"]);
+    // A trigram nobody holds (`dx`…): nothing, whatever the others hold.
+    assert!(search(&app, "q=abcdx").await.is_empty());
+    assert!(search(&app, "q=minsux").await.is_empty());
+    // Ranking still holds on the joined path: exact, then prefix, then partial by name.
+    assert_eq!(search(&app, "q=abcx%20tan01").await, ["가01"]);
+    assert_eq!(
+        search(&app, "q=tan01").await,
+        ["바바", "마마", "가01", "나01"]
+    );
+    assert_eq!(search(&app, "q=xbcd%20tan1").await.len(), 2);
+}
+
+/// 기획조정실 > (기획재정담당관, 혁신행정담당관 > 혁신팀), and 감사관 beside it.
+async fn unit_filter_takes_the_units_below(app: TestApp) {
+    let (mois, me) = seed(&app).await;
+    let units = format!("/api/v1/agencies/{mois}/units");
+    let unit = |v: Value| v["id"].as_i64().unwrap();
+    let top = unit(app.create(&units, json!({"name_ko": "기획조정실"})).await);
+    let plan = unit(
+        app.create(
+            &units,
+            json!({"name_ko": "기획재정담당관", "parent_id": top}),
+        )
+        .await,
+    );
+    let inno = unit(
+        app.create(
+            &units,
+            json!({"name_ko": "혁신행정담당관", "parent_id": top}),
+        )
+        .await,
+    );
+    let team = unit(
+        app.create(&units, json!({"name_ko": "혁신팀", "parent_id": inno}))
+            .await,
+    );
+    let audit = unit(app.create(&units, json!({"name_ko": "감사관"})).await);
+    for (ko, en, u) in [
+        ("강민수", "Kang Minsu", top),
+        ("윤민수", "Yoon Minsu", plan),
+        ("서민수", "Seo Minsu", team),
+        ("조민수", "Jo Minsu", audit),
+        ("한지우", "Han Jiwoo", team),
+    ] {
+        app.create(
+            "/api/v1/employees",
+            json!({"agency_id": mois, "unit_id": u, "name_ko": ko, "name_en": en}),
+        )
+        .await;
+    }
+    assert_eq!(
+        search(&app, &format!("unit={top}")).await,
+        ["강민수", "서민수", "윤민수", "한지우"]
+    );
+    assert_eq!(
+        search(&app, &format!("unit={inno}")).await,
+        ["서민수", "한지우"]
+    );
+    assert_eq!(
+        search(&app, &format!("unit={team}&q=민수")).await,
+        ["서민수"]
+    );
+    assert_eq!(
+        search(&app, &format!("unit={audit}&q=ㅈㅁㅅ")).await,
+        ["조민수"]
+    );
+    assert_eq!(
+        search(&app, &format!("unit={top}&q=minsu")).await,
+        ["강민수", "서민수", "윤민수"]
+    );
+    assert_eq!(
+        search(&app, &format!("unit={top}&agency={mois}&q=민수")).await,
+        ["강민수", "서민수", "윤민수"]
+    );
+    // Filters combine: a unit of one agency has nobody of another.
+    assert!(
+        search(&app, &format!("unit={top}&agency={me}"))
+            .await
+            .is_empty()
+    );
+    // Pages of a unit's people, and their cursor continues only that query.
+    let first = app
+        .get(&format!("/api/v1/employees?unit={top}&limit=3"))
+        .await;
+    assert_eq!(names(&first.body), ["강민수", "서민수", "윤민수"]);
+    let c = first.body["next_cursor"].as_str().unwrap();
+    assert_eq!(
+        search(&app, &format!("unit={top}&limit=3&cursor={c}")).await,
+        ["한지우"]
+    );
+    app.get(&format!("/api/v1/employees?unit={inno}&limit=3&cursor={c}"))
+        .await
+        .assert_problem(400, "invalid_cursor");
+    app.get(&format!("/api/v1/employees?limit=3&cursor={c}"))
+        .await
+        .assert_problem(400, "invalid_cursor");
+    app.get("/api/v1/employees?unit=999999")
+        .await
+        .assert_problem(404, "unit_not_found");
+    app.get("/api/v1/employees?unit=x")
+        .await
+        .assert_problem(400, "invalid_query");
+}
+
 both_backends!(
     two_syllable_partials_rank_exact_prefix_partial,
     initial_consonants_match,
@@ -277,4 +404,6 @@ both_backends!(
     edits_and_deletes_update_the_index,
     pages_walk_everything_once,
     hostile_queries_never_fail,
+    long_queries_need_every_trigram_in_one_run,
+    unit_filter_takes_the_units_below,
 );

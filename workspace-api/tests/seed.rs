@@ -21,6 +21,7 @@ fn query(q: Option<&str>, limit: i64) -> SearchQuery {
     SearchQuery {
         q: q.map(hangul::normalize),
         agency: None,
+        unit: None,
         after: None,
         limit,
     }

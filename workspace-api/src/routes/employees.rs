@@ -15,7 +15,7 @@ use crate::auth::Scope;
 use crate::error::ApiError;
 use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery, IfMatch, etag_headers};
 use crate::model::{
-    AgencyId, Employee, EmployeeId, EmployeePatch, ExtraField, ExtraKind, NewEmployee,
+    AgencyId, Employee, EmployeeId, EmployeePatch, ExtraField, ExtraKind, NewEmployee, UnitId,
 };
 use crate::paging::{self, Page};
 use crate::store::SearchQuery;
@@ -30,11 +30,13 @@ const FIELD_MAX: usize = 200;
 pub struct SearchParams {
     q: Option<String>,
     agency: Option<AgencyId>,
+    /// Only people of this unit or of any unit below it (a 국 with its 과).
+    unit: Option<UnitId>,
     cursor: Option<String>,
     limit: Option<i64>,
 }
 
-/// `GET /employees?q=&agency=&cursor=&limit=`.
+/// `GET /employees?q=&agency=&unit=&cursor=&limit=`.
 #[utoipa::path(
     get,
     path = "/employees",
@@ -58,12 +60,18 @@ pub async fn list(
     if let Some(agency) = p.agency {
         st.store.get_agency(agency).await?;
     }
+    if let Some(unit) = p.unit {
+        st.store.get_unit(unit).await?;
+    }
     // The cursor only continues the query it came from.
-    let scope = format!(
+    let mut scope = format!(
         "employees|{}|{}",
         q.as_deref().unwrap_or(""),
         p.agency.map_or(0, |a| a.0)
     );
+    if let Some(unit) = p.unit {
+        scope.push_str(&format!("|unit{}", unit.0));
+    }
     let after = p
         .cursor
         .as_deref()
@@ -79,6 +87,7 @@ pub async fn list(
     let query = SearchQuery {
         q,
         agency: p.agency,
+        unit: p.unit,
         after,
         limit: limit + 1,
     };

@@ -60,6 +60,7 @@ pub async fn employees(
         done += n;
         progress(done);
     }
+    store.analyze_directory().await?;
     Ok(BenchReport {
         inserted: done,
         elapsed: started.elapsed(),

@@ -353,6 +353,7 @@ async fn first_with_title(
     let query = SearchQuery {
         q: None,
         agency: Some(agency),
+        unit: None,
         after: None,
         limit: 1000,
     };

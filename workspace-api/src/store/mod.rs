@@ -311,7 +311,10 @@ impl Store {
         let (url, backend, options) = match config {
             DatabaseConfig::SqliteFile(path) => {
                 let url = format!("sqlite://{}?mode=rwc", encode_path(path));
-                (url, Backend::Sqlite, pool_options().max_connections(max))
+                let options = pool_options()
+                    .max_connections(max)
+                    .after_connect(|conn, _| Box::pin(sqlite_cache(conn)));
+                (url, Backend::Sqlite, options)
             }
             // One connection that never expires: the in-memory database lives as long as it.
             DatabaseConfig::SqliteMemory => {
@@ -379,6 +382,19 @@ impl Store {
 
 /// A request waits at most this long for a connection, then gets 503 instead of hanging.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Page cache per SQLite connection, in KiB (SQLite's default is 2 MiB). The search index of
+/// a large directory is hundreds of MiB; with the default, every search and every import
+/// batch re-reads its upper pages from the OS. Memory is taken only as pages are read.
+const SQLITE_CACHE_KIB: i64 = 64 * 1024;
+
+async fn sqlite_cache(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    let sql = format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
 
 fn pool_options() -> AnyPoolOptions {
     AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT)

@@ -7,8 +7,21 @@
 //! `employee_grams` holds every 1- to 3-character gram of the search columns with the rank a
 //! query equal to that gram would give, the agency and the sort name. So a query of up to
 //! three characters (민수, ㄱㅁㅅ, kim, 김) is one ordered index range that stops after a
-//! page, however many people match. A longer query takes its candidates from its rarest
-//! trigram (counted with a cap), then verifies and ranks them with `LIKE`.
+//! page, however many people match.
+//!
+//! A longer query (`mibin`, `kim mibin`, `9152508`) has no gram of its own. Every match holds
+//! all its trigrams, so its candidates are the people holding its rarest trigram *and* the
+//! next rarest ones, [`JOINED`] in all (counted with a cap, see `rarest_grams`); only
+//! those few are read and ranked with `LIKE`. Trigrams of romanised names and of digits are
+//! each held by thousands of people (`bin`, `205`) while two or three of them together are
+//! held by a handful, so intersecting is what keeps such queries cheap: the rarest trigram
+//! alone left up to 10,000+ rows to verify. The probe of each further trigram is one index
+//! seek by `(employee_id, gram)` (PostgreSQL's primary key; SQLite's `employee_grams_employee`
+//! index, which on a `WITHOUT ROWID` table carries the primary-key columns after
+//! `employee_id`).
+//!
+//! The unit filter takes the unit and every unit below it (a 국 with its 과), through a
+//! recursive query over `units.parent_id`.
 
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -17,7 +30,7 @@ use super::employee_index;
 use super::employees::{COLUMNS, employee_from_row};
 use super::{Store, StoreError};
 use crate::hangul;
-use crate::model::{AgencyId, Employee};
+use crate::model::{AgencyId, Employee, UnitId};
 
 /// The employee columns when reading through the gram index: id and sort name come from
 /// the index row, so the planner can follow the index order.
@@ -34,6 +47,8 @@ pub struct SearchQuery {
     /// Normalised search text ([`hangul::normalize`]); `None` lists everyone by name.
     pub q: Option<String>,
     pub agency: Option<AgencyId>,
+    /// Only people of this unit or of a unit below it.
+    pub unit: Option<UnitId>,
     /// Resume after this `(rank, name_ko_norm, id)`.
     pub after: Option<(i64, String, i64)>,
     pub limit: i64,
@@ -70,14 +85,17 @@ enum Plan {
     List,
     /// Text no longer than a stored gram: one ordered index range, ranks precomputed.
     Gram(String),
-    /// Longer text: candidates from its rarest gram, verified and ranked with `LIKE`.
-    Verify { q: String, driver: String },
+    /// Longer text: candidates hold every one of `grams` (rarest first), verified and
+    /// ranked with `LIKE`.
+    Verify { q: String, grams: Vec<String> },
 }
 
-/// At most this many rows are counted per gram when choosing the rarest one.
+/// At most this many rows are counted per gram when choosing the rarest ones.
 const COUNT_CAP: i64 = 2000;
 /// At most this many of a long query's grams are counted.
 const MAX_COUNTED: usize = 12;
+/// A long query's candidates hold this many of its rarest grams (fewer when it has fewer).
+pub(super) const JOINED: usize = 3;
 
 impl Store {
     /// Lists or searches the directory; see the module docs for matching and order.
@@ -90,9 +108,13 @@ impl Store {
             Some(q) if q.chars().count() <= hangul::MAX_GRAM && !q.contains('@') => {
                 Plan::Gram(q.to_owned())
             }
-            Some(q) => Plan::Verify {
-                q: q.to_owned(),
-                driver: self.rarest_gram(q).await?,
+            Some(q) => match self.rarest_grams(q).await? {
+                // Some trigram is held by nobody: nobody matches.
+                None => return Ok(vec![]),
+                Some(grams) => Plan::Verify {
+                    q: q.to_owned(),
+                    grams,
+                },
             },
         };
         let (sql, binds) = search_sql(self.backend().collate(), query, &plan);
@@ -109,13 +131,14 @@ impl Store {
         Ok(rows.iter().map(hit).collect::<Result<_, _>>()?)
     }
 
-    /// The query gram with the fewest index entries (counted up to a cap, so a common gram
-    /// costs no more than a rare one to count).
-    async fn rarest_gram(&self, q: &str) -> Result<String, StoreError> {
+    /// The [`JOINED`] query grams with the fewest index entries, rarest first (counted up to
+    /// a cap, so a common gram costs no more than a rare one to count); `None` when one of
+    /// them has no entry at all.
+    async fn rarest_grams(&self, q: &str) -> Result<Option<Vec<String>>, StoreError> {
         let mut grams = hangul::query_grams(query_gram_source(q));
         grams.truncate(MAX_COUNTED);
         if grams.len() == 1 {
-            return Ok(grams.remove(0));
+            return Ok(Some(grams));
         }
         let mut b = Binds::default();
         let parts: Vec<String> = grams
@@ -133,13 +156,28 @@ impl Store {
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), b)
             .fetch_all(self.pool())
             .await?;
-        let mut best = (i64::MAX, 0usize);
+        let mut counted = Vec::with_capacity(rows.len());
         for row in &rows {
             let (i, n): (i64, i64) = (row.try_get("i")?, row.try_get("n")?);
-            best = best.min((n, i as usize));
+            counted.push((n, i as usize));
         }
-        Ok(grams.swap_remove(best.1.min(grams.len() - 1)))
+        Ok(pick_rarest(&grams, counted))
     }
+}
+
+/// The [`JOINED`] grams of the lowest counts, in that order (ties keep query order); `None`
+/// when a gram has no entry.
+fn pick_rarest(grams: &[String], mut counted: Vec<(i64, usize)>) -> Option<Vec<String>> {
+    counted.sort_unstable();
+    if counted.first().is_some_and(|(n, _)| *n == 0) {
+        return None;
+    }
+    let picked = counted
+        .iter()
+        .filter_map(|(_, i)| grams.get(*i).cloned())
+        .take(JOINED)
+        .collect();
+    Some(picked)
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
@@ -172,17 +210,23 @@ fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds
             let gram = b.push(Bind::Text(q.clone()));
             (select, vec![format!("g.gram = {gram}")], "g")
         }
-        Plan::Verify { q, driver } => {
+        Plan::Verify { q, grams } => {
             let rank = rank_case(&mut b, q);
-            let driver = b.push(Bind::Text(driver.clone()));
             let select = format!("SELECT {COLUMNS}, {rank} AS rank FROM employees e");
-            let candidates =
-                format!("e.id IN (SELECT employee_id FROM employee_grams WHERE gram = {driver})");
-            (select, vec![candidates], "e")
+            (select, vec![candidates(&mut b, grams)], "e")
         }
     };
     if let Some(agency) = query.agency {
         filters.push(format!("{key}.agency_id = {}", b.push(Bind::Int(agency.0))));
+    }
+    let mut with = String::new();
+    if let Some(unit) = query.unit {
+        let unit = b.push(Bind::Int(unit.0));
+        with = format!(
+            "WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = {unit} \
+             UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) "
+        );
+        filters.push("e.unit_id IN (SELECT id FROM sub)".to_owned());
     }
     let mut outer = vec![format!("s.rank < {}", hangul::NO_MATCH_RANK)];
     if let Some((r, name, id)) = &query.after {
@@ -203,11 +247,30 @@ fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds
         format!(" WHERE {}", filters.join(" AND "))
     };
     let sql = format!(
-        "SELECT * FROM ({select}{where_inner}) s \
+        "{with}SELECT * FROM ({select}{where_inner}) s \
          WHERE {} ORDER BY s.rank, s.name_ko_norm{collate}, s.id LIMIT {limit}",
         outer.join(" AND ")
     );
     (sql, b)
+}
+
+/// `e.id IN (...)`: the people holding every one of `grams`. The first gram drives (it is
+/// the rarest); each further one is an index probe by `(employee_id, gram)`.
+fn candidates(b: &mut Binds, grams: &[String]) -> String {
+    let mut sql = String::from("e.id IN (SELECT g0.employee_id FROM employee_grams g0 WHERE ");
+    for (i, gram) in grams.iter().enumerate() {
+        let p = b.push(Bind::Text(gram.clone()));
+        if i == 0 {
+            sql.push_str(&format!("g0.gram = {p}"));
+        } else {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM employee_grams g{i} \
+                 WHERE g{i}.employee_id = g0.employee_id AND g{i}.gram = {p})"
+            ));
+        }
+    }
+    sql.push(')');
+    sql
 }
 
 /// `CASE` giving 0 (some name column equals `q`), 1 (starts with it), 2 (contains it), 3 to 5
@@ -253,18 +316,41 @@ mod tests {
         let query = SearchQuery {
             q: Some("x'; drop table employees; --".into()),
             agency: Some(AgencyId(3)),
+            unit: Some(UnitId(4)),
             after: Some((1, "김'민수".into(), 9)),
             limit: 21,
         };
         let plan = Plan::Verify {
             q: query.q.clone().unwrap(),
-            driver: "x'; ".into(),
+            grams: vec!["x'; ".into(), "; d".into()],
         };
         let (sql, binds) = search_sql(" COLLATE \"C\"", &query, &plan);
         assert!(!sql.contains("drop") && !sql.contains("김"), "{sql}");
         // Every bound value has its placeholder, and no placeholder lacks a value.
         let n = binds.0.len();
         assert!(sql.contains(&format!("${n}")) && !sql.contains(&format!("${}", n + 1)));
+    }
+
+    #[test]
+    fn rarest_grams_come_first_and_an_absent_one_empties_the_search() {
+        let grams: Vec<String> = ["aaa", "bbb", "ccc", "ddd"].map(String::from).into();
+        let picked = pick_rarest(&grams, vec![(2000, 0), (7, 1), (2000, 2), (40, 3)]);
+        assert_eq!(picked.unwrap(), ["bbb", "ddd", "aaa"]);
+        assert_eq!(pick_rarest(&grams, vec![(5, 0), (0, 3)]), None);
+        assert_eq!(pick_rarest(&grams[..1], vec![(9, 0)]).unwrap(), ["aaa"]);
+    }
+
+    #[test]
+    fn candidates_hold_every_gram() {
+        let mut b = Binds::default();
+        let sql = candidates(&mut b, &["mib".into(), "ibi".into(), "bin".into()]);
+        assert_eq!(b.0.len(), 3);
+        assert!(sql.starts_with("e.id IN (SELECT g0.employee_id"), "{sql}");
+        assert!(
+            sql.contains("g0.gram = $1") && sql.contains("g2.gram = $3"),
+            "{sql}"
+        );
+        assert_eq!(sql.matches("EXISTS").count(), 2, "{sql}");
     }
 
     #[test]
