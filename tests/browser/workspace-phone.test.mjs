@@ -90,6 +90,16 @@ main('workspace-phone', async () => {
     const item = page.locator('.news-item', { hasText: '모바일 공지 확인 요청' });
     await item.getByRole('button', { name: /확인/ }).click();
     await waitFor('the acknowledgement', async () => (await item.innerText()).includes('확인함'));
+    await waitFor('the count of one', async () => (await item.innerText()).includes('1명 확인'));
+    // Another reader acknowledges: the author's count goes up live (announcement.acked), no reload.
+    await liveOpen(page);
+    const reader = await browser.page(PHONE);
+    await signIn(reader, base, world.user);
+    const [posted] = (await api(reader, base, 'GET', '/announcements?limit=50')).items.filter((/** @type {any} */ a) => a.title === '모바일 공지 확인 요청');
+    await page.evaluate(() => { /** @type {any} */ (window).notReloaded = true; });
+    await api(reader, base, 'POST', `/announcements/${posted.id}/ack`);
+    await waitFor('the live count of two', async () => (await item.innerText()).includes('2명 확인'));
+    if (!(await page.evaluate(() => /** @type {any} */ (window).notReloaded))) throw new Error('the board reloaded instead of updating live');
     await noOverflow('the board');
     await axeCheck(page, 'board (phone)');
     await shot(page, artifacts, 'phone-board');
@@ -106,7 +116,7 @@ main('workspace-phone', async () => {
       await shot(page, artifacts, `phone-${name}`);
     }
     watch.check();
-    console.log('browser workspace-phone test: PASS (directory, memo by keyboard with a draft across a hub restart, board ack, axe clean, no sideways scrolling)');
+    console.log('browser workspace-phone test: PASS (directory, memo by keyboard with a draft across a hub restart, board ack with the count updated live, axe clean, no sideways scrolling)');
   } finally {
     await browser.close();
   }
