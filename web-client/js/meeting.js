@@ -1,7 +1,9 @@
 // Entry point of meeting.html (/m/<room>): pre-join screen or kiosk autojoin, join token,
 // then a Room. Also wires the control bar and exposes a read-only debug hook for tests.
 //
-// URL: /m/<room>?token=<jwt>&name=<display name>&autojoin=1 (every parameter optional).
+// URL: /m/<room>?token=<jwt>&name=<display name>&title=<meeting title>&autojoin=1 (every
+// parameter optional). A workspace meeting passes its title: the page is headed by it, not by
+// the room's random name.
 
 import { t, translatePage, wireLangToggle } from './i18n/index.js';
 import { Room, peopleRows } from './room.js';
@@ -19,6 +21,8 @@ import {
 
 const params = new URLSearchParams(location.search);
 const roomName = roomFromPath(location.pathname);
+/** What the page is headed by: the meeting's title when given, else the room name. */
+const heading = params.get('title')?.trim().slice(0, 200) || roomName;
 /** @type {Room | null} */
 let current = null;
 
@@ -143,7 +147,7 @@ async function autojoin(name) {
 function prejoin() {
   showView('prejoin');
   const el = new GhPrejoin();
-  el.room = roomName;
+  el.room = heading;
   byId('prejoin-slot').append(el);
   el.addEventListener('gh-join', (ev) => {
     const { name, stream } = /** @type {CustomEvent<import('./prejoin.js').JoinDetail>} */ (ev).detail;
@@ -173,10 +177,10 @@ function main() {
   document.addEventListener('govhub:lang', () => {
     relabelToggles();
     if (current) showCount(current.count());
-    document.title = t('meeting.title', { room: roomName });
+    document.title = t('meeting.title', { room: heading });
   });
-  document.title = t('meeting.title', { room: roomName });
-  byId('room-title').textContent = roomName;
+  document.title = t('meeting.title', { room: heading });
+  byId('room-title').textContent = heading;
   wireErrorBox();
   wireControls();
   exposeDebugHook();

@@ -25,6 +25,7 @@ export default {
   'prejoin.camera_off': 'No camera available',
   'prejoin.join': 'Join',
   'prejoin.joining': 'Joining…',
+  'prejoin.preparing': 'Starting the camera and microphone… you can join in a moment.',
   'meeting.title': '{room} — govhub meeting',
   'meeting.region': 'Meeting',
   'meeting.count': '{n} in the room',

@@ -24,6 +24,7 @@ export default {
   'prejoin.camera_off': '카메라를 사용할 수 없습니다',
   'prejoin.join': '참여하기',
   'prejoin.joining': '참여 중…',
+  'prejoin.preparing': '카메라와 마이크를 준비하는 중입니다… 잠시 후 참여할 수 있습니다.',
   'meeting.title': '{room} — govhub 회의',
   'meeting.region': '회의',
   'meeting.count': '{n}명 참여 중',

@@ -41,7 +41,7 @@ class MeetingPage extends View {
         actions));
     if (joinable(m)) {
       actions.append(h('button', { type: 'button', class: 'primary join', text: tr('meetings.join'),
-        'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, actions) }));
+        'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, m.title, actions) }));
     }
     if (m.organiser_id === account()?.id && m.cancelled_ms === null) actions.append(this.cancelButton(m, answer.etag));
   }
