@@ -143,6 +143,8 @@ main('workspace-meetings', async () => {
     await tabTo(phone, `the join button (${joinName})`, async () => phone.evaluate((name) => document.activeElement?.getAttribute('aria-label') === name, joinName));
     await phone.keyboard.press('Enter');
     await phone.waitForURL(/\/m\/m-[^?]+\?token=/);
+    // The meeting page is headed by the meeting's title, not the random room name.
+    await waitFor('the meeting title as the heading', async () => (await phone.locator('#room-title').innerText()) === '부처 합동 영상회의 (예산)');
     await joinFromPrejoin(phone, true);
 
     // The organiser joins from the meeting page; each decodes the other's video.
@@ -157,6 +159,15 @@ main('workspace-meetings', async () => {
     console.log('meetings: both joined from the workspace and decode each other\'s video');
     await phone.click('#btn-leave');
     await admin.click('#btn-leave');
+    // The attendee (a member, who may not read accounts) sees the people by name, not "계정 N".
+    await phone.goto(`${base}/app/meetings/${meetingId}`);
+    await screen(phone, /부처 합동 영상회의/);
+    const phoneFacts = phone.locator('.meeting-facts');
+    await waitFor('names on the attendee\'s meeting page', async () => {
+      const t = await phoneFacts.innerText();
+      return t.includes('김민수') && !/계정 \d/.test(t);
+    });
+    await axeCheck(phone, 'meeting page (phone, attendee)');
 
     // The attendee schedules a meeting by keyboard on the phone; the hub restarts before it
     // is sent, and the draft (title, attendee) survives a reload.

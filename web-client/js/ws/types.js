@@ -176,6 +176,8 @@
  * @property {number} end_ms
  * @property {number} organiser_id
  * @property {number[]} attendees
+ * @property {string} organiser_name
+ * @property {Array<{id: number, display_name: string}>} attendee_names
  * @property {number | null} project_id
  * @property {Booking | null} booking
  * @property {string} video_room
