@@ -20,6 +20,13 @@ main('workspace-phone', async () => {
     await page.goto(`${base}/app/`);
     await page.waitForURL(/\/app\/signin/);
     await shot(page, artifacts, 'phone-signin');
+    // A refused agency sign-on comes back as ?error=<code>: a localized message, not raw JSON.
+    await page.goto(`${base}/api/v1/auth/oidc/nope/callback?state=x`);
+    await page.waitForURL(/\/app\/signin\?error=oidc_provider_not_found/);
+    await waitFor('the Korean sign-on message', async () => (await page.locator('form .error-box').innerText()).includes('기관 통합인증 설정에 문제가 있습니다'));
+    await axeCheck(page, 'sign-in with an error (phone)');
+    await page.goto(`${base}/app/signin?error=oidc_no_account`);
+    await waitFor('the no-account message', async () => (await page.locator('form .error-box').innerText()).includes('이 신원에 연결된 계정이 없습니다'));
     await signIn(page, base, ADMIN);
     const world = await seed(page, base);
     const project = await api(page, base, 'POST', '/projects', { name_ko: '국회-세종 영상회의 개선', lead_agency_id: world.mois.id, agency_ids: [world.mois.id, world.nars.id] });
