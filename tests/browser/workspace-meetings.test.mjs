@@ -244,8 +244,38 @@ main('workspace-meetings', async () => {
     await axeCheck(admin, 'admin with accounts and audit filter');
     await shot(admin, artifacts, 'desktop-admin-accounts');
 
-    // The organiser cancels the meeting (two steps); its room is free again.
+    // The organiser makes a guest link and copies it; a guest without an account joins with it;
+    // the organiser revokes it, and the link lets nobody in any more (told in Korean).
     await admin.goto(`${base}/app/meetings/${meetingId}`);
+    await admin.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const guestPanel = admin.locator('.guest-panel');
+    await waitFor('no guest links yet', async () => (await guestPanel.innerText()).includes('만든 게스트 링크가 없습니다'));
+    await guestPanel.getByRole('button', { name: '게스트 링크 만들기' }).click();
+    const guestUrl = await admin.locator('.guest-url').inputValue();
+    if (!/\/m\/m-[^#?]+#guest=/.test(guestUrl)) throw new Error(`not a guest link: ${guestUrl}`);
+    await guestPanel.getByRole('button', { name: '링크 복사' }).click();
+    await waitFor('the link copied', async () => (await admin.evaluate(() => navigator.clipboard.readText())) === guestUrl);
+    await waitFor('one guest link listed', async () => (await guestPanel.locator('li.guest-link').count()) === 1);
+    await axeCheck(admin, 'meeting page with a guest link');
+    const guest = await browser.page(PHONE);
+    await guest.goto(guestUrl.replace(new URL(guestUrl).origin, base));
+    await guest.locator('#pj-name').fill('외부 자문위원');
+    await joinFromPrejoin(guest, false);
+    await guest.click('#btn-leave');
+    await guestPanel.getByRole('button', { name: /^링크 취소/ }).click();
+    await waitFor('the link shown revoked', async () => (await guestPanel.locator('li.guest-link').innerText()).includes('취소됨'));
+    const links = await api(admin, base, 'GET', `/meetings/${meetingId}/guest-links`);
+    if (links.items.length !== 1 || links.items[0].revoked_ms === null) throw new Error(`not revoked: ${JSON.stringify(links)}`);
+    await guest.close();
+    const late = await browser.page(PHONE);
+    await late.goto(guestUrl.replace(new URL(guestUrl).origin, base));
+    await late.locator('#pj-name').fill('늦은 손님');
+    await late.waitForSelector('gh-prejoin[data-has-video]:not([data-preparing])');
+    await late.locator('gh-prejoin button[type=submit]').click();
+    await waitFor('the revoked link refused, in Korean', async () => (await late.locator('.prejoin-error').innerText()).includes('주최자가 이 게스트 링크를 취소했습니다'));
+    await late.close();
+
+    // The organiser cancels the meeting (two steps); its room is free again.
     await admin.getByRole('button', { name: '회의 취소' }).click();
     await admin.getByRole('button', { name: '취소 확정' }).click();
     await admin.waitForURL(`${base}/app/meetings`);
@@ -259,7 +289,7 @@ main('workspace-meetings', async () => {
 
     adminWatch.check();
     phoneWatch.check();
-    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, draft across a hub restart, account edited, audit filtered, meeting cancelled, axe clean)');
+    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, guest link made, copied, used and revoked, names for attendees, draft across a hub restart, account edited, audit filtered, meeting cancelled, axe clean)');
   } finally {
     await browser.close();
   }

@@ -36,13 +36,41 @@ function roomFromPath(path) {
   }
 }
 
+/** A guest link's secret (/m/<room>#guest=<secret>), kept in the fragment so no server sees it. */
+const guestSecret = new URLSearchParams(location.hash.slice(1)).get('guest');
+
 /**
- * A join token: the one in the URL, or a development token from the hub.
+ * A guest's join token, from the guest link's secret and the name they chose.
+ * @param {string} secret @param {string} name
+ */
+async function guestToken(secret, name) {
+  let res;
+  try {
+    res = await fetch('/api/v1/guest/join', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secret, name }),
+    });
+  } catch {
+    throw new HubError('connect_failed', 'guest join failed', true);
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const code = ['guest_link_not_found', 'guest_link_expired', 'guest_link_revoked', 'meeting_cancelled'].includes(body.code) ? body.code : 'guest_link_failed';
+    throw new HubError(code, `HTTP ${res.status}`, true);
+  }
+  if (typeof body.token !== 'string') throw new HubError('token_failed', 'no token', true);
+  return body.token;
+}
+
+/**
+ * A join token: the one in the URL, a guest link's, or a development token from the hub.
  * @param {string} room @param {string} name
  */
 async function joinToken(room, name) {
   const fromUrl = params.get('token');
   if (fromUrl) return fromUrl;
+  if (guestSecret) return guestToken(guestSecret, name);
   let res;
   try {
     res = await fetch('/api/v1/dev/tokens', {

@@ -9,6 +9,7 @@ import { navigate } from '../router.js';
 import { account } from '../session.js';
 import { View } from '../view.js';
 import { joinable, joinMeeting, roomLabel, timeRange } from '../meet.js';
+import { guestLinks } from './guest-links.js';
 
 /** @typedef {import('../types.js').Meeting} Meeting */
 
@@ -44,6 +45,7 @@ class MeetingPage extends View {
         'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, m.title, actions) }));
     }
     if (m.organiser_id === account()?.id && m.cancelled_ms === null) actions.append(this.cancelButton(m, answer.etag));
+    if (m.organiser_id === account()?.id && joinable(m)) this.append(guestLinks(m));
   }
 
   /** @param {Meeting} m @returns {Promise<Array<[string, string | Node]>>} */
