@@ -228,19 +228,35 @@ main('workspace-meetings', async () => {
     await admin.keyboard.press('Escape');
     const audit = admin.locator('section[aria-labelledby="adm-audit"]');
     const more = audit.getByRole('button', { name: '더 보기' });
-    await audit.locator('tbody tr').first().waitFor();
-    await audit.getByRole('button', { name: '처음부터 다시 불러오기' }).click(); // the entries made since the screen opened
-    await waitFor('the log read again', async () => (await audit.locator('tbody tr').count()) > 20);
+    // Newest first from the server: the password reset just made is on the first page.
+    await audit.getByRole('button', { name: '조건 지우기' }).click(); // read again: the entries made since the screen opened
+    const newest = (await api(admin, base, 'GET', '/audit?order=newest&limit=1')).items[0];
+    await waitFor('the newest entry first', async () => (await audit.locator('tbody tr').first().innerText()).includes(`#${newest.entity_id}`)
+      && (await audit.locator('tbody tr').first().innerText()).includes(newest.action));
+    // "More" pages on with the server's cursor.
     for (let i = 0; i < 20 && await more.isVisible(); i += 1) {
       const rows = await audit.locator('tbody tr').count();
       await more.click();
       await waitFor('the next page of the audit log', async () => (await audit.locator('tbody tr').count()) > rows);
     }
-    await admin.getByLabel('불러온 기록에서 찾기').fill('password_reset');
+    const everything = await audit.locator('tbody tr').count();
+    // Server-side filters: the action and the entity id (the attendee's account).
+    await audit.getByLabel('동작', { exact: true }).fill('password_reset');
+    await audit.getByLabel('대상 번호').fill(String(world.account.id));
+    await audit.getByRole('button', { name: '거르기', exact: true }).click();
     await waitFor('the reset in the audit log', async () => {
-      const rows = await audit.locator('tbody tr:not([hidden])').allInnerTexts();
-      return rows.length === 1 && rows[0].includes('김민수') ? true : Promise.reject(new Error(`${await audit.locator('tbody tr').count()} rows, shown: ${rows.join(' / ')}; ${(await audit.locator('tbody tr').evaluateAll((trs) => trs.map((t) => t.textContent?.slice(0, 60)))).join('\n')}`));
+      const rows = await audit.locator('tbody tr').allInnerTexts();
+      return rows.length === 1 && rows[0].includes('김민수') && rows[0].includes('password_reset') ? true : Promise.reject(new Error(`rows: ${rows.join(' / ')}`));
     });
+    if (await more.isVisible()) throw new Error('"more" shown for a single filtered entry');
+    // A date range with nothing in it (tomorrow on), then a bad actor refused in Korean.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+    await audit.getByLabel('시작일').fill(day);
+    await audit.getByRole('button', { name: '거르기', exact: true }).click();
+    await waitFor('nothing from tomorrow on', async () => (await audit.locator('tbody tr').count()) === 0);
+    await audit.getByRole('button', { name: '조건 지우기' }).click();
+    await waitFor('the log unfiltered again', async () => (await audit.locator('tbody tr').count()) === Math.min(everything, 50));
     await axeCheck(admin, 'admin with accounts and audit filter');
     await shot(admin, artifacts, 'desktop-admin-accounts');
 
@@ -289,7 +305,7 @@ main('workspace-meetings', async () => {
 
     adminWatch.check();
     phoneWatch.check();
-    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, guest link made, copied, used and revoked, names for attendees, draft across a hub restart, account edited, audit filtered, meeting cancelled, axe clean)');
+    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, guest link made, copied, used and revoked, names for attendees, draft across a hub restart, account edited, audit newest first with server filters and cursor paging, meeting cancelled, axe clean)');
   } finally {
     await browser.close();
   }
