@@ -111,7 +111,8 @@
  */
 
 /** @typedef {'account' | 'unit' | 'agency' | 'project'} ShareKind */
-/** @typedef {{target: {kind: ShareKind, id: number}, permission: 'reader' | 'editor'}} Share */
+/** A share entry; `name` (answers only) is the target's name, null when not the caller's to read. */
+/** @typedef {{target: {kind: ShareKind, id: number}, permission: 'reader' | 'editor', name?: string | null}} Share */
 
 /**
  * @typedef {object} Announcement
