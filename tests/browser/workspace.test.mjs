@@ -155,6 +155,13 @@ main('workspace', async () => {
     await shot(admin, artifacts, 'desktop-memo-share');
     await share.getByRole('button', { name: '공유 저장' }).click();
     await share.waitFor({ state: 'detached' });
+    // Opened again, the share list names the person (the API's `name`), not an account number.
+    await admin.getByRole('button', { name: '공유' }).click();
+    await waitFor('the share list by name', async () => (await admin.locator('dialog .share-list').innerText()).includes('김민수'));
+    if (/#\d/.test(await admin.locator('dialog .share-list').innerText())) throw new Error('the share list shows an account number');
+    await axeCheck(admin, 'memo share dialog with names');
+    await admin.keyboard.press('Escape');
+    await admin.locator('dialog').waitFor({ state: 'detached' });
     await axeCheck(admin, 'memo editor');
     await shot(admin, artifacts, 'desktop-memo');
 
