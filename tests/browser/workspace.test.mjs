@@ -148,8 +148,14 @@ main('workspace', async () => {
     const memoUrl = admin.url();
     await admin.getByRole('button', { name: '공유' }).click();
     const share = admin.locator('dialog');
-    await share.getByLabel('또는 계정 번호').fill(String(world.account.id));
+    // The person is found in the directory by 초성; one without an account is told so.
+    await share.getByLabel('이름이나 초성으로 찾기').fill('ㄱㅁㅅ');
+    await share.locator('.pick-results').getByRole('button', { name: /김민서/ }).click();
+    await waitFor('no account for 김민서, in Korean', async () => (await share.locator('.picker [role=status]').innerText()).includes('김민서 님의 govhub 계정을 찾지 못했습니다'));
+    await share.locator('.pick-results').getByRole('button', { name: /김민수/ }).click();
+    await waitFor('김민수 chosen', async () => (await share.locator('.picker [role=status]').innerText()).includes('김민수 님을 골랐습니다'));
     await share.getByRole('button', { name: '추가' }).click();
+    await waitFor('the new entry by name', async () => (await share.locator('.share-list').innerText()).includes('김민수'));
     await share.locator('.share-list', { hasText: '사람' }).waitFor();
     await axeCheck(admin, 'memo sharing dialog');
     await shot(admin, artifacts, 'desktop-memo-share');
@@ -230,7 +236,7 @@ main('workspace', async () => {
     adminWatch.check();
     userWatch.check();
     await api(admin, base, 'GET', '/auth/me');
-    console.log('browser workspace test: PASS (sign-in, directory 민수/ㄱㅁㅅ, project with two agencies, drag and keyboard moves seen live, memo shared and read, announcement acknowledged, axe clean)');
+    console.log('browser workspace test: PASS (sign-in, directory 민수/ㄱㅁㅅ, project with two agencies, drag and keyboard moves seen live, memo shared (person found by 초성, account looked up, names in the share list) and read, announcement acknowledged, axe clean)');
   } finally {
     await browser.close();
   }

@@ -275,6 +275,8 @@ export default {
   'audit.clear': 'Clear',
   'audit.shown_more': '{n} entries, newest first (more available)',
   'audit.shown_all': '{n} entries, newest first (all)',
+  'people.find': 'Find by name',
+  'people.chosen': 'Chose {name}.',
   'signin.providers': 'Agency single sign-on',
   'signin.err_state': 'This sign-in has expired or is not valid. Please sign in again.',
   'signin.err_denied': 'The identity provider refused the sign-in.',

@@ -274,6 +274,8 @@ export default {
   'audit.clear': '조건 지우기',
   'audit.shown_more': '최신순 {n}건 표시 (더 있음)',
   'audit.shown_all': '최신순 {n}건 표시 (전부)',
+  'people.find': '이름이나 초성으로 찾기',
+  'people.chosen': '{name} 님을 골랐습니다.',
   'signin.providers': '기관 통합인증',
   'signin.err_state': '로그인 요청이 만료되었거나 올바르지 않습니다. 다시 로그인하세요.',
   'signin.err_denied': '인증 제공자가 로그인을 거부했습니다.',
