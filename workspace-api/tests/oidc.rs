@@ -337,6 +337,13 @@ const PAGE_LOAD: [(&str, &str); 2] = [
     ("sec-fetch-mode", "navigate"),
 ];
 
+/// A GET as a browser's page load, with this cookie.
+async fn page(app: &TestApp, path: &str, cookie: &str) -> Resp {
+    let mut headers = PAGE_LOAD.to_vec();
+    headers.push(("cookie", cookie));
+    app.send(Method::GET, path, &headers, None).await
+}
+
 /// A refused callback reached by a browser page load goes back to the sign-in screen with
 /// the problem's code; a client asking for JSON still gets the problem+json. Either way the
 /// refusal is audited and nothing is signed in.
@@ -344,15 +351,12 @@ async fn a_refused_page_load_goes_back_to_the_sign_in_screen(app: TestApp) {
     let idp = TestIdp::start().await;
     let (app, _) = setup(&app, &idp, |_| {}).await;
     let cb = "/api/v1/auth/oidc/test/callback";
-    let page = |path: String, cookie: &'static str| {
-        let app = &app;
-        async move {
-            let mut headers = PAGE_LOAD.to_vec();
-            headers.push(("cookie", cookie));
-            app.send(Method::GET, &path, &headers, None).await
-        }
-    };
-    let r = page(format!("{cb}?state=forged&code=abc"), "govhub_oidc=x").await;
+    let r = page(
+        &app,
+        &format!("{cb}?state=forged&code=abc"),
+        "govhub_oidc=x",
+    )
+    .await;
     assert_eq!(r.status, 302, "{:#}", r.body);
     assert_eq!(location(&r), "/app/signin?error=oidc_state_invalid");
     assert!(set_cookie(&r, "govhub_session").is_none());
@@ -367,12 +371,10 @@ async fn a_refused_page_load_goes_back_to_the_sign_in_screen(app: TestApp) {
     let state = denied.callback.split("state=").nth(1).unwrap();
     let state = state.split('&').next().unwrap().to_owned();
     let path = format!("{cb}?error=access_denied&state={state}");
-    let mut headers = PAGE_LOAD.to_vec();
-    headers.push(("cookie", &denied.cookie));
-    let r = app.send(Method::GET, &path, &headers, None).await;
+    let r = page(&app, &path, &denied.cookie).await;
     assert_eq!(location(&r), "/app/signin?error=oidc_denied");
-    // An unknown provider and a malformed query are refusals of the page load as well.
-    let r = page("/api/v1/auth/oidc/nope/callback?state=x".into(), "a=b").await;
+    // An unknown provider is a refusal of the page load as well.
+    let r = page(&app, "/api/v1/auth/oidc/nope/callback?state=x", "a=b").await;
     assert_eq!(location(&r), "/app/signin?error=oidc_provider_not_found");
     // A client asking for JSON gets the problem.
     let json = [("accept", "application/json"), ("cookie", "govhub_oidc=x")];

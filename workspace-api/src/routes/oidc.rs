@@ -192,8 +192,8 @@ async fn callback_checked(
     q: CallbackParams,
 ) -> Result<Response, ApiError> {
     let provider = st.oidc.provider(id)?.clone();
-    match finish(&st, &provider, headers, q).await? {
-        Ok(session) => signed_in(&st, session),
+    match finish(st, &provider, headers, q).await? {
+        Ok(session) => signed_in(st, session),
         Err((err, account)) => {
             st.store
                 .audit_oidc_failure(&provider.id, err.reason(), account)
