@@ -76,7 +76,7 @@ async function run() {
     await page.press('#name', 'Enter');
     await page.waitForURL(`**/m/${room}*`);
 
-    await page.waitForSelector('gh-prejoin[data-has-video]');
+    await page.waitForSelector('gh-prejoin[data-has-video]:not([data-preparing])');
     check(await page.inputValue('#pj-name') === '홍길동', 'the display name was not carried over');
     check(await page.locator('#pj-camera option').count() >= 1, 'no camera in the picker');
     check(await page.locator('#pj-mic option').count() >= 1, 'no microphone in the picker');
