@@ -27,6 +27,38 @@ async function text(page, selector) {
   return (await page.textContent(selector))?.trim() ?? '';
 }
 
+/**
+ * A meeting opened with its title, on a device whose camera is slow to start: the heading is the
+ * title (not the room name), the join button is disabled and says why until the preview is
+ * ready, and an Enter pressed at once still joins with the camera published.
+ * @param {Awaited<ReturnType<typeof launch>>} browser @param {string} base
+ */
+async function earlyEnter(browser, base) {
+  const page = await browser.page({ width: 390, height: 844 });
+  await page.addInitScript(() => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (c) => new Promise((resolve) => { setTimeout(() => resolve(real(c)), 2500); });
+  });
+  const room = `m-${Date.now().toString(36)}`;
+  await page.goto(`${base}/m/${room}?name=${encodeURIComponent('김민수')}&title=${encodeURIComponent('현장 점검 회의')}`);
+  await page.waitForSelector('gh-prejoin');
+  check(await text(page, '#room-title') === '현장 점검 회의', `the heading is not the meeting's title: ${await text(page, '#room-title')}`);
+  check((await page.title()).includes('현장 점검 회의'), 'the window title is not the meeting\'s title');
+  await page.focus('#pj-name');
+  await page.keyboard.press('Enter');
+  check(await page.isDisabled('gh-prejoin button[type=submit]'), 'the join button is enabled before the preview is ready');
+  check((await text(page, '#pj-status')).length > 0, 'nothing tells the user the camera is still starting');
+  check((await page.evaluate(() => /** @type {any} */ (window).govhubDebug.state.phase)) === 'prejoin', 'an early Enter joined before the preview was ready');
+  await page.waitForSelector('gh-prejoin[data-has-video]:not([data-preparing])');
+  check(!(await page.isDisabled('gh-prejoin button[type=submit]')), 'the join button stayed disabled once the preview was ready');
+  check(await text(page, '#pj-status') === '', 'the "starting" notice stayed after the preview was ready');
+  await page.keyboard.press('Enter');
+  await waitFor('joining', async () => (await page.evaluate(() => /** @type {any} */ (window).govhubDebug.state.phase)) === 'joined');
+  const sendsVideo = await page.evaluate(() => /** @type {any} */ (window).govhubDebug.pc?.getSenders().some((/** @type {RTCRtpSender} */ s) => s.track?.kind === 'video'));
+  check(sendsVideo, 'joined without publishing the camera');
+  await page.close();
+}
+
 async function run() {
   const base = await hubUrl(target);
   const browser = await launch();
@@ -44,7 +76,7 @@ async function run() {
     await page.press('#name', 'Enter');
     await page.waitForURL(`**/m/${room}*`);
 
-    await page.waitForSelector('gh-prejoin[data-has-video]');
+    await page.waitForSelector('gh-prejoin[data-has-video]:not([data-preparing])');
     check(await page.inputValue('#pj-name') === '홍길동', 'the display name was not carried over');
     check(await page.locator('#pj-camera option').count() >= 1, 'no camera in the picker');
     check(await page.locator('#pj-mic option').count() >= 1, 'no microphone in the picker');
@@ -87,9 +119,11 @@ async function run() {
     check(await page.getAttribute('html', 'lang') === 'en', 'the language choice was not remembered');
     check(await page.inputValue('#pj-name') === '홍길동', 'the display name was not remembered');
 
+    await earlyEnter(browser, base);
+
     const bad = logs.filter((l) => l.startsWith('pageerror') || l.includes('Content Security Policy'));
     check(bad.length === 0, `page errors or CSP violations: ${bad.join(' | ')}`);
-    console.log(`browser prejoin test: PASS (landing → pre-join → keyboard join → chat → mute, ko/en, phone size; screenshots in ${artifacts})`);
+    console.log(`browser prejoin test: PASS (landing → pre-join → keyboard join → chat → mute, ko/en, phone size, meeting title heading, no join before the preview is ready; screenshots in ${artifacts})`);
   } catch (e) {
     await page.screenshot({ path: join(artifacts, 'failed-prejoin.png') }).catch(() => {});
     throw e;

@@ -36,7 +36,7 @@ export async function joinFromPrejoin(page, keyboard) {
   const name = page.locator('#pj-name');
   await name.waitFor();
   if (!(await name.inputValue())) throw new Error('the pre-join screen lacks the name from the workspace');
-  await page.waitForSelector('gh-prejoin[data-has-video]'); // the camera preview runs: join with it
+  await page.waitForSelector('gh-prejoin[data-has-video]:not([data-preparing])'); // the camera preview runs: join with it
   if (keyboard) {
     await tabTo(page, 'the name field', async () => page.evaluate(() => document.activeElement?.id === 'pj-name'));
     await page.keyboard.press('Enter');

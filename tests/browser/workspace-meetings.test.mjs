@@ -143,6 +143,8 @@ main('workspace-meetings', async () => {
     await tabTo(phone, `the join button (${joinName})`, async () => phone.evaluate((name) => document.activeElement?.getAttribute('aria-label') === name, joinName));
     await phone.keyboard.press('Enter');
     await phone.waitForURL(/\/m\/m-[^?]+\?token=/);
+    // The meeting page is headed by the meeting's title, not the random room name.
+    await waitFor('the meeting title as the heading', async () => (await phone.locator('#room-title').innerText()) === '부처 합동 영상회의 (예산)');
     await joinFromPrejoin(phone, true);
 
     // The organiser joins from the meeting page; each decodes the other's video.
@@ -157,6 +159,15 @@ main('workspace-meetings', async () => {
     console.log('meetings: both joined from the workspace and decode each other\'s video');
     await phone.click('#btn-leave');
     await admin.click('#btn-leave');
+    // The attendee (a member, who may not read accounts) sees the people by name, not "계정 N".
+    await phone.goto(`${base}/app/meetings/${meetingId}`);
+    await screen(phone, /부처 합동 영상회의/);
+    const phoneFacts = phone.locator('.meeting-facts');
+    await waitFor('names on the attendee\'s meeting page', async () => {
+      const t = await phoneFacts.innerText();
+      return t.includes('김민수') && !/계정 \d/.test(t);
+    });
+    await axeCheck(phone, 'meeting page (phone, attendee)');
 
     // The attendee schedules a meeting by keyboard on the phone; the hub restarts before it
     // is sent, and the draft (title, attendee) survives a reload.
@@ -217,24 +228,70 @@ main('workspace-meetings', async () => {
     await admin.keyboard.press('Escape');
     const audit = admin.locator('section[aria-labelledby="adm-audit"]');
     const more = audit.getByRole('button', { name: '더 보기' });
-    await audit.locator('tbody tr').first().waitFor();
-    await audit.getByRole('button', { name: '처음부터 다시 불러오기' }).click(); // the entries made since the screen opened
-    await waitFor('the log read again', async () => (await audit.locator('tbody tr').count()) > 20);
+    // Newest first from the server: the password reset just made is on the first page.
+    await audit.getByRole('button', { name: '조건 지우기' }).click(); // read again: the entries made since the screen opened
+    const newest = (await api(admin, base, 'GET', '/audit?order=newest&limit=1')).items[0];
+    await waitFor('the newest entry first', async () => (await audit.locator('tbody tr').first().innerText()).includes(`#${newest.entity_id}`)
+      && (await audit.locator('tbody tr').first().innerText()).includes(newest.action));
+    // "More" pages on with the server's cursor.
     for (let i = 0; i < 20 && await more.isVisible(); i += 1) {
       const rows = await audit.locator('tbody tr').count();
       await more.click();
       await waitFor('the next page of the audit log', async () => (await audit.locator('tbody tr').count()) > rows);
     }
-    await admin.getByLabel('불러온 기록에서 찾기').fill('password_reset');
+    const everything = await audit.locator('tbody tr').count();
+    // Server-side filters: the action and the entity id (the attendee's account).
+    await audit.getByLabel('동작', { exact: true }).fill('password_reset');
+    await audit.getByLabel('대상 번호').fill(String(world.account.id));
+    await audit.getByRole('button', { name: '거르기', exact: true }).click();
     await waitFor('the reset in the audit log', async () => {
-      const rows = await audit.locator('tbody tr:not([hidden])').allInnerTexts();
-      return rows.length === 1 && rows[0].includes('김민수') ? true : Promise.reject(new Error(`${await audit.locator('tbody tr').count()} rows, shown: ${rows.join(' / ')}; ${(await audit.locator('tbody tr').evaluateAll((trs) => trs.map((t) => t.textContent?.slice(0, 60)))).join('\n')}`));
+      const rows = await audit.locator('tbody tr').allInnerTexts();
+      return rows.length === 1 && rows[0].includes('김민수') && rows[0].includes('password_reset') ? true : Promise.reject(new Error(`rows: ${rows.join(' / ')}`));
     });
+    if (await more.isVisible()) throw new Error('"more" shown for a single filtered entry');
+    // A date range with nothing in it (tomorrow on), then a bad actor refused in Korean.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+    await audit.getByLabel('시작일').fill(day);
+    await audit.getByRole('button', { name: '거르기', exact: true }).click();
+    await waitFor('nothing from tomorrow on', async () => (await audit.locator('tbody tr').count()) === 0);
+    await audit.getByRole('button', { name: '조건 지우기' }).click();
+    await waitFor('the log unfiltered again', async () => (await audit.locator('tbody tr').count()) === Math.min(everything, 50));
     await axeCheck(admin, 'admin with accounts and audit filter');
     await shot(admin, artifacts, 'desktop-admin-accounts');
 
-    // The organiser cancels the meeting (two steps); its room is free again.
+    // The organiser makes a guest link and copies it; a guest without an account joins with it;
+    // the organiser revokes it, and the link lets nobody in any more (told in Korean).
     await admin.goto(`${base}/app/meetings/${meetingId}`);
+    await admin.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const guestPanel = admin.locator('.guest-panel');
+    await waitFor('no guest links yet', async () => (await guestPanel.innerText()).includes('만든 게스트 링크가 없습니다'));
+    await guestPanel.getByRole('button', { name: '게스트 링크 만들기' }).click();
+    const guestUrl = await admin.locator('.guest-url').inputValue();
+    if (!/\/m\/m-[^#?]+#guest=/.test(guestUrl)) throw new Error(`not a guest link: ${guestUrl}`);
+    await guestPanel.getByRole('button', { name: '링크 복사' }).click();
+    await waitFor('the link copied', async () => (await admin.evaluate(() => navigator.clipboard.readText())) === guestUrl);
+    await waitFor('one guest link listed', async () => (await guestPanel.locator('li.guest-link').count()) === 1);
+    await axeCheck(admin, 'meeting page with a guest link');
+    const guest = await browser.page(PHONE);
+    await guest.goto(guestUrl.replace(new URL(guestUrl).origin, base));
+    await guest.locator('#pj-name').fill('외부 자문위원');
+    await joinFromPrejoin(guest, false);
+    await guest.click('#btn-leave');
+    await guestPanel.getByRole('button', { name: /^링크 취소/ }).click();
+    await waitFor('the link shown revoked', async () => (await guestPanel.locator('li.guest-link').innerText()).includes('취소됨'));
+    const links = await api(admin, base, 'GET', `/meetings/${meetingId}/guest-links`);
+    if (links.items.length !== 1 || links.items[0].revoked_ms === null) throw new Error(`not revoked: ${JSON.stringify(links)}`);
+    await guest.close();
+    const late = await browser.page(PHONE);
+    await late.goto(guestUrl.replace(new URL(guestUrl).origin, base));
+    await late.locator('#pj-name').fill('늦은 손님');
+    await late.waitForSelector('gh-prejoin[data-has-video]:not([data-preparing])');
+    await late.locator('gh-prejoin button[type=submit]').click();
+    await waitFor('the revoked link refused, in Korean', async () => (await late.locator('.prejoin-error').innerText()).includes('주최자가 이 게스트 링크를 취소했습니다'));
+    await late.close();
+
+    // The organiser cancels the meeting (two steps); its room is free again.
     await admin.getByRole('button', { name: '회의 취소' }).click();
     await admin.getByRole('button', { name: '취소 확정' }).click();
     await admin.waitForURL(`${base}/app/meetings`);
@@ -248,7 +305,7 @@ main('workspace-meetings', async () => {
 
     adminWatch.check();
     phoneWatch.check();
-    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, draft across a hub restart, account edited, audit filtered, meeting cancelled, axe clean)');
+    console.log('browser workspace-meetings test: PASS (provider button, overlap refused in ko/en, meeting with attendee by 초성 + room + project, joined from the phone home screen by keyboard with media both ways, guest link made, copied, used and revoked, names for attendees, draft across a hub restart, account edited, audit newest first with server filters and cursor paging, meeting cancelled, axe clean)');
   } finally {
     await browser.close();
   }

@@ -20,6 +20,13 @@ main('workspace-phone', async () => {
     await page.goto(`${base}/app/`);
     await page.waitForURL(/\/app\/signin/);
     await shot(page, artifacts, 'phone-signin');
+    // A refused agency sign-on comes back as ?error=<code>: a localized message, not raw JSON.
+    await page.goto(`${base}/api/v1/auth/oidc/nope/callback?state=x`);
+    await page.waitForURL(/\/app\/signin\?error=oidc_provider_not_found/);
+    await waitFor('the Korean sign-on message', async () => (await page.locator('form .error-box').innerText()).includes('기관 통합인증 설정에 문제가 있습니다'));
+    await axeCheck(page, 'sign-in with an error (phone)');
+    await page.goto(`${base}/app/signin?error=oidc_no_account`);
+    await waitFor('the no-account message', async () => (await page.locator('form .error-box').innerText()).includes('이 신원에 연결된 계정이 없습니다'));
     await signIn(page, base, ADMIN);
     const world = await seed(page, base);
     const project = await api(page, base, 'POST', '/projects', { name_ko: '국회-세종 영상회의 개선', lead_agency_id: world.mois.id, agency_ids: [world.mois.id, world.nars.id] });
@@ -90,6 +97,16 @@ main('workspace-phone', async () => {
     const item = page.locator('.news-item', { hasText: '모바일 공지 확인 요청' });
     await item.getByRole('button', { name: /확인/ }).click();
     await waitFor('the acknowledgement', async () => (await item.innerText()).includes('확인함'));
+    await waitFor('the count of one', async () => (await item.innerText()).includes('1명 확인'));
+    // Another reader acknowledges: the author's count goes up live (announcement.acked), no reload.
+    await liveOpen(page);
+    const reader = await browser.page(PHONE);
+    await signIn(reader, base, world.user);
+    const [posted] = (await api(reader, base, 'GET', '/announcements?limit=50')).items.filter((/** @type {any} */ a) => a.title === '모바일 공지 확인 요청');
+    await page.evaluate(() => { /** @type {any} */ (window).notReloaded = true; });
+    await api(reader, base, 'POST', `/announcements/${posted.id}/ack`);
+    await waitFor('the live count of two', async () => (await item.innerText()).includes('2명 확인'));
+    if (!(await page.evaluate(() => /** @type {any} */ (window).notReloaded))) throw new Error('the board reloaded instead of updating live');
     await noOverflow('the board');
     await axeCheck(page, 'board (phone)');
     await shot(page, artifacts, 'phone-board');
@@ -106,7 +123,7 @@ main('workspace-phone', async () => {
       await shot(page, artifacts, `phone-${name}`);
     }
     watch.check();
-    console.log('browser workspace-phone test: PASS (directory, memo by keyboard with a draft across a hub restart, board ack, axe clean, no sideways scrolling)');
+    console.log('browser workspace-phone test: PASS (directory, memo by keyboard with a draft across a hub restart, board ack with the count updated live, axe clean, no sideways scrolling)');
   } finally {
     await browser.close();
   }

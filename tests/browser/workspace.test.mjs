@@ -1,5 +1,5 @@
 // The workspace app on a desktop screen with two people (GUIDE §7 rung 4, issue 5): sign in,
-// directory search in Korean (partial and 초성), a project with two agencies, tasks added and
+// directory search in Korean (partial and 초성), a project with two agencies and a member found in the directory, tasks added and
 // moved by mouse and by keyboard (and seen moving live by the other person), a memo written,
 // shared and read by the other person, an announcement posted and acknowledged. axe-core
 // checks every main screen; screenshots land in the artifacts directory.
@@ -79,8 +79,12 @@ main('workspace', async () => {
       const t = await agencies.innerText();
       return t.includes('행정안전부') && t.includes('국회사무처');
     });
-    await admin.getByLabel('또는 계정 번호').fill(String(world.account.id));
-    await admin.locator('section[aria-labelledby="p-members"]').getByRole('button', { name: '추가' }).click();
+    // The member is found in the directory by name; the picker resolves the account.
+    const membersPanel = admin.locator('section[aria-labelledby="p-members"]');
+    await membersPanel.getByLabel('이름이나 초성으로 찾기').fill('민수');
+    await membersPanel.locator('.pick-results').getByRole('button', { name: /^김민수/ }).click();
+    await waitFor('김민수 chosen for the project', async () => (await membersPanel.locator('.picker [role=status]').innerText()).includes('김민수 님을 골랐습니다'));
+    await membersPanel.getByRole('button', { name: '추가' }).click();
     await waitFor('김민수 among the members', async () => (await admin.locator('section[aria-labelledby="p-members"] .list').innerText()).includes('김민수'));
 
     // Tasks: add two through the form.
@@ -148,13 +152,26 @@ main('workspace', async () => {
     const memoUrl = admin.url();
     await admin.getByRole('button', { name: '공유' }).click();
     const share = admin.locator('dialog');
-    await share.getByLabel('또는 계정 번호').fill(String(world.account.id));
+    // The person is found in the directory by 초성; one without an account is told so.
+    await share.getByLabel('이름이나 초성으로 찾기').fill('ㄱㅁㅅ');
+    await share.locator('.pick-results').getByRole('button', { name: /김민서/ }).click();
+    await waitFor('no account for 김민서, in Korean', async () => (await share.locator('.picker [role=status]').innerText()).includes('김민서 님의 govhub 계정을 찾지 못했습니다'));
+    await share.locator('.pick-results').getByRole('button', { name: /김민수/ }).click();
+    await waitFor('김민수 chosen', async () => (await share.locator('.picker [role=status]').innerText()).includes('김민수 님을 골랐습니다'));
     await share.getByRole('button', { name: '추가' }).click();
+    await waitFor('the new entry by name', async () => (await share.locator('.share-list').innerText()).includes('김민수'));
     await share.locator('.share-list', { hasText: '사람' }).waitFor();
     await axeCheck(admin, 'memo sharing dialog');
     await shot(admin, artifacts, 'desktop-memo-share');
     await share.getByRole('button', { name: '공유 저장' }).click();
     await share.waitFor({ state: 'detached' });
+    // Opened again, the share list names the person (the API's `name`), not an account number.
+    await admin.getByRole('button', { name: '공유' }).click();
+    await waitFor('the share list by name', async () => (await admin.locator('dialog .share-list').innerText()).includes('김민수'));
+    if (/#\d/.test(await admin.locator('dialog .share-list').innerText())) throw new Error('the share list shows an account number');
+    await axeCheck(admin, 'memo share dialog with names');
+    await admin.keyboard.press('Escape');
+    await admin.locator('dialog').waitFor({ state: 'detached' });
     await axeCheck(admin, 'memo editor');
     await shot(admin, artifacts, 'desktop-memo');
 
@@ -223,7 +240,7 @@ main('workspace', async () => {
     adminWatch.check();
     userWatch.check();
     await api(admin, base, 'GET', '/auth/me');
-    console.log('browser workspace test: PASS (sign-in, directory 민수/ㄱㅁㅅ, project with two agencies, drag and keyboard moves seen live, memo shared and read, announcement acknowledged, axe clean)');
+    console.log('browser workspace test: PASS (sign-in, directory 민수/ㄱㅁㅅ, project with two agencies and a member found in the directory, drag and keyboard moves seen live, memo shared (person found by 초성, account looked up, names in the share list) and read, announcement acknowledged, axe clean)');
   } finally {
     await browser.close();
   }

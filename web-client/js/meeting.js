@@ -1,7 +1,9 @@
 // Entry point of meeting.html (/m/<room>): pre-join screen or kiosk autojoin, join token,
 // then a Room. Also wires the control bar and exposes a read-only debug hook for tests.
 //
-// URL: /m/<room>?token=<jwt>&name=<display name>&autojoin=1 (every parameter optional).
+// URL: /m/<room>?token=<jwt>&name=<display name>&title=<meeting title>&autojoin=1 (every
+// parameter optional). A workspace meeting passes its title: the page is headed by it, not by
+// the room's random name.
 
 import { t, translatePage, wireLangToggle } from './i18n/index.js';
 import { Room, peopleRows } from './room.js';
@@ -19,6 +21,8 @@ import {
 
 const params = new URLSearchParams(location.search);
 const roomName = roomFromPath(location.pathname);
+/** What the page is headed by: the meeting's title when given, else the room name. */
+const heading = params.get('title')?.trim().slice(0, 200) || roomName;
 /** @type {Room | null} */
 let current = null;
 
@@ -32,13 +36,41 @@ function roomFromPath(path) {
   }
 }
 
+/** A guest link's secret (/m/<room>#guest=<secret>), kept in the fragment so no server sees it. */
+const guestSecret = new URLSearchParams(location.hash.slice(1)).get('guest');
+
 /**
- * A join token: the one in the URL, or a development token from the hub.
+ * A guest's join token, from the guest link's secret and the name they chose.
+ * @param {string} secret @param {string} name
+ */
+async function guestToken(secret, name) {
+  let res;
+  try {
+    res = await fetch('/api/v1/guest/join', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secret, name }),
+    });
+  } catch {
+    throw new HubError('connect_failed', 'guest join failed', true);
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const code = ['guest_link_not_found', 'guest_link_expired', 'guest_link_revoked', 'meeting_cancelled'].includes(body.code) ? body.code : 'guest_link_failed';
+    throw new HubError(code, `HTTP ${res.status}`, true);
+  }
+  if (typeof body.token !== 'string') throw new HubError('token_failed', 'no token', true);
+  return body.token;
+}
+
+/**
+ * A join token: the one in the URL, a guest link's, or a development token from the hub.
  * @param {string} room @param {string} name
  */
 async function joinToken(room, name) {
   const fromUrl = params.get('token');
   if (fromUrl) return fromUrl;
+  if (guestSecret) return guestToken(guestSecret, name);
   let res;
   try {
     res = await fetch('/api/v1/dev/tokens', {
@@ -143,7 +175,7 @@ async function autojoin(name) {
 function prejoin() {
   showView('prejoin');
   const el = new GhPrejoin();
-  el.room = roomName;
+  el.room = heading;
   byId('prejoin-slot').append(el);
   el.addEventListener('gh-join', (ev) => {
     const { name, stream } = /** @type {CustomEvent<import('./prejoin.js').JoinDetail>} */ (ev).detail;
@@ -173,10 +205,10 @@ function main() {
   document.addEventListener('govhub:lang', () => {
     relabelToggles();
     if (current) showCount(current.count());
-    document.title = t('meeting.title', { room: roomName });
+    document.title = t('meeting.title', { room: heading });
   });
-  document.title = t('meeting.title', { room: roomName });
-  byId('room-title').textContent = roomName;
+  document.title = t('meeting.title', { room: heading });
+  byId('room-title').textContent = heading;
   wireErrorBox();
   wireControls();
   exposeDebugHook();

@@ -1,6 +1,8 @@
 // <gh-prejoin>: the screen before joining — camera preview, microphone level, device pickers
 // and display name. Fires `gh-join` with {name, stream} when the user joins; the stream is
-// handed over (not stopped) so the meeting publishes what the user just checked.
+// handed over (not stopped) so the meeting publishes what the user just checked. Until the
+// preview has its camera and microphone (or knows there are none) the join button is disabled
+// and says so, so an early Enter cannot join without video.
 
 import { t, translatePage } from './i18n/index.js';
 import { getLocalMedia, listDevices, LevelMeter, stopStream } from './media.js';
@@ -13,6 +15,8 @@ export class GhPrejoin extends HTMLElement {
     super();
     /** @type {MediaStream | null} */
     this.stream = null;
+    /** The capture under way, if any; joining waits for it. @type {Promise<void> | null} */
+    this.capturing = null;
     this.meter = new LevelMeter((level) => { this.level.value = level; });
     this.form = document.createElement('form');
     this.form.className = 'prejoin';
@@ -34,7 +38,8 @@ export class GhPrejoin extends HTMLElement {
         <label for="pj-level" data-i18n="prejoin.level"></label>
         <meter id="pj-level" min="0" max="1" low="0.05" high="0.8" optimum="0.4" value="0"></meter>
         <p class="prejoin-error" role="alert" hidden></p>
-        <button type="submit" class="primary" data-i18n="prejoin.join"></button>
+        <button type="submit" class="primary" aria-describedby="pj-status" data-i18n="prejoin.join"></button>
+        <p id="pj-status" class="muted" role="status"></p>
       </div>`;
     this.video = /** @type {HTMLVideoElement} */ (this.form.querySelector('video'));
     this.nameInput = /** @type {HTMLInputElement} */ (this.form.querySelector('#pj-name'));
@@ -44,6 +49,7 @@ export class GhPrejoin extends HTMLElement {
     this.errorEl = /** @type {HTMLElement} */ (this.form.querySelector('.prejoin-error'));
     this.submit = /** @type {HTMLButtonElement} */ (this.form.querySelector('button[type=submit]'));
     this.roomEl = /** @type {HTMLElement} */ (this.form.querySelector('.prejoin-room'));
+    this.statusEl = /** @type {HTMLElement} */ (this.form.querySelector('#pj-status'));
   }
 
   connectedCallback() {
@@ -51,7 +57,7 @@ export class GhPrejoin extends HTMLElement {
     this.append(this.form);
     translatePage(this.form);
     this.nameInput.value = readName();
-    this.form.addEventListener('submit', (ev) => { ev.preventDefault(); this.join(); });
+    this.form.addEventListener('submit', (ev) => { ev.preventDefault(); void this.join(); });
     this.camSelect.addEventListener('change', () => void this.capture());
     this.micSelect.addEventListener('change', () => void this.capture());
     document.addEventListener('govhub:lang', () => this.renderRoom());
@@ -66,6 +72,7 @@ export class GhPrejoin extends HTMLElement {
 
   renderRoom() {
     this.roomEl.textContent = t('prejoin.room', { room: this.dataset.room ?? '' });
+    if (this.capturing) this.statusEl.textContent = t('prejoin.preparing');
   }
 
   /** @param {string} text */
@@ -80,8 +87,28 @@ export class GhPrejoin extends HTMLElement {
     this.submit.textContent = t(busy ? 'prejoin.joining' : 'prejoin.join');
   }
 
-  async capture() {
+  /** Starts (again) the preview; the join button waits, disabled, until it is ready. */
+  capture() {
+    const run = this.captureNow().finally(() => {
+      if (this.capturing !== run) return;
+      this.capturing = null;
+      this.setPreparing(false);
+    });
+    this.capturing = run;
+    this.setPreparing(true);
+    return run;
+  }
+
+  /** @param {boolean} preparing */
+  setPreparing(preparing) {
+    this.submit.disabled = preparing;
+    this.toggleAttribute('data-preparing', preparing);
+    this.statusEl.textContent = preparing ? t('prejoin.preparing') : '';
+  }
+
+  async captureNow() {
     stopStream(this.stream);
+    this.stream = null;
     const { stream, error } = await getLocalMedia({ camera: this.camSelect.value, mic: this.micSelect.value });
     this.stream = stream;
     this.video.srcObject = stream;
@@ -106,12 +133,14 @@ export class GhPrejoin extends HTMLElement {
     }
   }
 
-  join() {
+  async join() {
     const name = this.nameInput.value.trim();
     if (!name) {
       this.nameInput.focus();
       return;
     }
+    // Never join with a preview still starting: its camera would not be published.
+    while (this.capturing) await this.capturing.catch(() => {});
     saveName(name);
     this.meter.stop();
     const stream = this.stream ?? new MediaStream();

@@ -326,13 +326,31 @@ async fn project_members_see_the_projects_meetings(app: TestApp) {
     body["project_id"] = json!(500);
     let m = org.app.create("/api/v1/meetings", body).await;
     let uri = format!("/api/v1/meetings/{}", m["id"]);
-    assert_eq!(member.app.get(&uri).await.status, 200);
+    let seen = member.app.get(&uri).await;
+    assert_eq!(seen.status, 200);
+    // A member who may not read accounts still sees who organises and who is invited, by name.
+    assert_eq!(seen.body["organiser_name"], "org 님");
+    assert_eq!(seen.body["attendee_names"], json!([]));
+    let patch = json!({"attendees": [member.id]});
+    let changed = org.app.patch(&uri, Some("\"v1\""), patch).await;
+    assert_eq!(changed.status, 200, "{:#}", changed.body);
+    let names = json!([{"id": member.id, "display_name": "member 님"}]);
+    assert_eq!(changed.body["attendee_names"], names);
+    assert_eq!(member.app.get(&uri).await.body["attendee_names"], names);
+    let window = format!("/api/v1/meetings?from={t}&to={}", t + HOUR);
+    let listed = member.app.get(&window).await.body;
+    let mine = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == m["id"])
+        .unwrap();
+    assert_eq!(mine["attendee_names"], names);
     outsider
         .app
         .get(&uri)
         .await
         .assert_problem(404, "meeting_not_found");
-    let window = format!("/api/v1/meetings?from={t}&to={}", t + HOUR);
     assert_eq!(ids(&member.app.get(&window).await.body).len(), 2);
     assert!(
         member

@@ -4,7 +4,8 @@
 //! bad or reused state, a callback in another browser, a replayed code, wrong nonce, wrong
 //! audience, expired token, bad signature, the provider's own refusal, a disabled account,
 //! the provider down — each a typed problem that creates nothing and (from the callback on)
-//! leaves a `login_failed` audit row with its reason.
+//! leaves a `login_failed` audit row with its reason. A refusal reached by a browser page
+//! load is a redirect to the sign-in screen with the problem's code instead.
 
 mod common;
 mod oidc_idp;
@@ -327,6 +328,72 @@ async fn bad_state_and_replays_are_refused(app: TestApp) {
     );
 }
 
+/// What a browser sends when it follows the provider's redirect back (a page load).
+const PAGE_LOAD: [(&str, &str); 2] = [
+    (
+        "accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    ),
+    ("sec-fetch-mode", "navigate"),
+];
+
+/// A GET as a browser's page load, with this cookie.
+async fn page(app: &TestApp, path: &str, cookie: &str) -> Resp {
+    let mut headers = PAGE_LOAD.to_vec();
+    headers.push(("cookie", cookie));
+    app.send(Method::GET, path, &headers, None).await
+}
+
+/// A refused callback reached by a browser page load goes back to the sign-in screen with
+/// the problem's code; a client asking for JSON still gets the problem+json. Either way the
+/// refusal is audited and nothing is signed in.
+async fn a_refused_page_load_goes_back_to_the_sign_in_screen(app: TestApp) {
+    let idp = TestIdp::start().await;
+    let (app, _) = setup(&app, &idp, |_| {}).await;
+    let cb = "/api/v1/auth/oidc/test/callback";
+    let r = page(
+        &app,
+        &format!("{cb}?state=forged&code=abc"),
+        "govhub_oidc=x",
+    )
+    .await;
+    assert_eq!(r.status, 302, "{:#}", r.body);
+    assert_eq!(location(&r), "/app/signin?error=oidc_state_invalid");
+    assert!(set_cookie(&r, "govhub_session").is_none());
+    // Only an Accept listing HTML (no Sec-Fetch-Mode, as an older browser) is a page load too.
+    let html_only = [("accept", PAGE_LOAD[0].1), ("cookie", "govhub_oidc=x")];
+    let r = app
+        .send(Method::GET, &format!("{cb}?state=forged"), &html_only, None)
+        .await;
+    assert_eq!(location(&r), "/app/signin?error=oidc_state_invalid");
+    // The provider's own refusal, in a real flow.
+    let denied = start(&app).await;
+    let state = denied.callback.split("state=").nth(1).unwrap();
+    let state = state.split('&').next().unwrap().to_owned();
+    let path = format!("{cb}?error=access_denied&state={state}");
+    let r = page(&app, &path, &denied.cookie).await;
+    assert_eq!(location(&r), "/app/signin?error=oidc_denied");
+    // An unknown provider is a refusal of the page load as well.
+    let r = page(&app, "/api/v1/auth/oidc/nope/callback?state=x", "a=b").await;
+    assert_eq!(location(&r), "/app/signin?error=oidc_provider_not_found");
+    // A client asking for JSON gets the problem.
+    let json = [("accept", "application/json"), ("cookie", "govhub_oidc=x")];
+    app.send(Method::GET, &format!("{cb}?state=forged"), &json, None)
+        .await
+        .assert_problem(400, "oidc_state_invalid");
+    let both = [
+        ("accept", "text/html, application/problem+json"),
+        ("cookie", "a=b"),
+    ];
+    app.send(Method::GET, &format!("{cb}?state=forged"), &both, None)
+        .await
+        .assert_problem(400, "oidc_state_invalid");
+    assert_eq!(
+        failures(&app).await,
+        ["bad_state", "bad_state", "denied", "bad_state", "bad_state"]
+    );
+}
+
 /// A change to the test provider's answers.
 type Bend = fn(&mut oidc_idp::Knobs);
 
@@ -398,6 +465,7 @@ both_backends!(
     round_trip_provisions_once,
     first_sign_in_links_by_verified_email,
     bad_state_and_replays_are_refused,
+    a_refused_page_load_goes_back_to_the_sign_in_screen,
     id_token_checks_refuse_and_create_nothing,
     provider_down_is_a_502_that_creates_nothing,
 );

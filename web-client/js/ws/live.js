@@ -15,7 +15,7 @@ const KINDS = [
   'task.created', 'task.updated', 'task.moved', 'task.deleted', 'task.commented',
   'project.created', 'project.updated', 'project.member_added', 'project.member_updated', 'project.member_removed',
   'memo.shared', 'memo.updated', 'memo.deleted',
-  'announcement.posted', 'announcement.updated', 'announcement.deleted',
+  'announcement.posted', 'announcement.updated', 'announcement.deleted', 'announcement.acked',
   'meeting.scheduled', 'meeting.updated', 'meeting.cancelled',
 ];
 

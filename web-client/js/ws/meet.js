@@ -29,11 +29,13 @@ export async function meetingsFrom(fromMs, cursor) {
 
 /**
  * Asks for a room token and opens the meeting page (web-client/meeting.html) with it; the
- * display name rides along so the pre-join screen is filled in.
+ * display name rides along so the pre-join screen is filled in, and the meeting's title so the
+ * meeting page is headed by it rather than by the room's random name.
  * @param {number} id
+ * @param {string} title
  * @param {HTMLElement} errorHost where a failure is shown (in the user's language)
  */
-export async function joinMeeting(id, errorHost) {
+export async function joinMeeting(id, title, errorHost) {
   errorHost.querySelector(':scope > .join-error')?.remove();
   try {
     /** @type {{data: import('./types.js').RoomTicket}} */
@@ -41,6 +43,7 @@ export async function joinMeeting(id, errorHost) {
     const { room, token, url } = answer.data;
     const target = new URL(url || `/m/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}`, location.origin);
     const me = account();
+    if (title && !target.searchParams.has('title')) target.searchParams.set('title', title);
     if (me && !target.searchParams.has('name')) target.searchParams.set('name', me.display_name || me.login);
     location.assign(target.pathname + target.search);
   } catch (e) {
@@ -83,7 +86,7 @@ export function meetingRow(m, errorHost) {
       live ? h('span', { class: 'badge ok', text: tr('meetings.now') }) : null, ' ',
       h('span', { class: 'muted', text: timeRange(m.start_ms, m.end_ms) })),
     joinable(m, now)
-      ? h('button', { type: 'button', class: 'primary', text: tr('meetings.join'), 'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, errorHost) })
+      ? h('button', { type: 'button', class: 'primary', text: tr('meetings.join'), 'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, m.title, errorHost) })
       : null);
 }
 

@@ -111,7 +111,8 @@
  */
 
 /** @typedef {'account' | 'unit' | 'agency' | 'project'} ShareKind */
-/** @typedef {{target: {kind: ShareKind, id: number}, permission: 'reader' | 'editor'}} Share */
+/** A share entry; `name` (answers only) is the target's name, null when not the caller's to read. */
+/** @typedef {{target: {kind: ShareKind, id: number}, permission: 'reader' | 'editor', name?: string | null}} Share */
 
 /**
  * @typedef {object} Announcement
@@ -176,6 +177,8 @@
  * @property {number} end_ms
  * @property {number} organiser_id
  * @property {number[]} attendees
+ * @property {string} organiser_name
+ * @property {Array<{id: number, display_name: string}>} attendee_names
  * @property {number | null} project_id
  * @property {Booking | null} booking
  * @property {string} video_room

@@ -96,6 +96,11 @@ pub struct Meeting {
     pub organiser_id: AccountId,
     /// Invited accounts (the organiser is not repeated here), by id.
     pub attendees: Vec<AccountId>,
+    /// The organiser's display name (its login when the name is empty).
+    pub organiser_name: String,
+    /// The attendees with their display names, in the order of `attendees`, so members who
+    /// may not read accounts still see who is invited.
+    pub attendee_names: Vec<NamedAccount>,
     /// Members of this project see the meeting and may join it.
     pub project_id: Option<ProjectId>,
     /// The conference-room booking made with the meeting, if any.
@@ -106,6 +111,14 @@ pub struct Meeting {
     pub created_ms: i64,
     pub cancelled_ms: Option<i64>,
     pub version: i64,
+}
+
+/// An account with the name it is shown by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NamedAccount {
+    pub id: AccountId,
+    /// The display name, or the login when the display name is empty.
+    pub display_name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -6,6 +6,9 @@
 //! binds it to the browser with a short-lived HttpOnly cookie holding a second secret, so a
 //! callback URL carried to another browser (login CSRF, a stolen redirect) is refused.
 //! Every refused callback is audited as `login_failed` with the provider and the reason.
+//! A refusal reached by a browser page load (see [`page_load`]) is a 302 to the sign-in
+//! screen with the problem's code (`/app/signin?error=<code>`), which shows it in the user's
+//! language; other clients (asking for JSON) get the problem+json.
 
 use axum::Json;
 use axum::extract::State;
@@ -26,6 +29,8 @@ use crate::store::{OidcFlow, OidcIdentity, OidcOutcome, StoreError};
 
 /// Where a browser lands after signing in.
 const APP_PATH: &str = "/app/";
+/// Where a browser lands when the sign-in failed; `?error=<problem code>` is appended.
+const SIGNIN_PATH: &str = "/app/signin";
 /// Longer `state` or `code` values are not ours or not sane; refused before any lookup.
 const MAX_PARAM_CHARS: usize = 2048;
 
@@ -135,17 +140,60 @@ pub struct CallbackParams {
     tag = "auth",
     security(()),
     params(("provider" = String, Path, description = "Provider id"), CallbackParams),
-    responses((status = 302, description = "Signed in: to /app/ (Location) with the session cookie"))
+    responses(
+        (status = 302, description = "Signed in: to /app/ (Location) with the session cookie. \
+            Refused, for a browser page load: to /app/signin?error=<problem code>"),
+        (status = 400, description = "Refused, for a client asking for JSON: problem+json \
+            (also 401, 403, 404, 502, 503 by the reason)")
+    )
 )]
 pub async fn callback(
     State(st): State<AppState>,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    ApiQuery(q): ApiQuery<CallbackParams>,
+    query: Result<ApiQuery<CallbackParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let provider = st.oidc.provider(&id)?.clone();
-    match finish(&st, &provider, &headers, q).await? {
-        Ok(session) => signed_in(&st, session),
+    let page = page_load(&headers);
+    let answer = match query {
+        Ok(ApiQuery(q)) => callback_checked(&st, &id, &headers, q).await,
+        Err(e) => Err(e),
+    };
+    match answer {
+        Err(e) if page => {
+            let (status, headers) = redirect(&format!("{SIGNIN_PATH}?error={}", e.code))?;
+            Ok((status, headers).into_response())
+        }
+        other => other,
+    }
+}
+
+/// Whether the request is a browser loading a page (the provider's redirect back), rather
+/// than a client asking for JSON: a navigation (`Sec-Fetch-Mode: navigate`), or an `Accept`
+/// that lists `text/html` and not JSON.
+fn page_load(headers: &HeaderMap) -> bool {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    if text("sec-fetch-mode") == "navigate" {
+        return true;
+    }
+    let accept = text("accept");
+    accept.contains("text/html") && !accept.contains("json")
+}
+
+async fn callback_checked(
+    st: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    q: CallbackParams,
+) -> Result<Response, ApiError> {
+    let provider = st.oidc.provider(id)?.clone();
+    match finish(st, &provider, headers, q).await? {
+        Ok(session) => signed_in(st, session),
         Err((err, account)) => {
             st.store
                 .audit_oidc_failure(&provider.id, err.reason(), account)

@@ -10,7 +10,7 @@ use super::meetings::Standing;
 use super::rooms::{BOOKING_COLUMNS, booking_from_row};
 use super::{Audience, Entity, StoreError, Tx};
 use crate::auth::{AccountId, Principal, Role};
-use crate::model::{Meeting, MeetingId, ProjectId};
+use crate::model::{Meeting, MeetingId, NamedAccount, ProjectId};
 
 pub(super) const MEETING_COLUMNS: &str = "m.id, m.title, m.description, m.start_ms, m.end_ms, \
     m.organiser_id, m.project_id, m.video_room, m.created_ms, m.cancelled_ms, m.version";
@@ -148,11 +148,20 @@ pub(super) async fn hydrate_all(
 /// A meeting row with its attendees and live booking.
 pub(super) async fn hydrate(conn: &mut AnyConnection, row: &AnyRow) -> Result<Meeting, StoreError> {
     let id: i64 = row.try_get("id")?;
-    let attendees: Vec<i64> = sqlx::query_scalar(
-        "SELECT account_id FROM meeting_attendees WHERE meeting_id = $1 ORDER BY account_id",
+    let attendees: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT a.account_id, COALESCE(NULLIF(c.display_name, ''), c.login) \
+         FROM meeting_attendees a JOIN accounts c ON c.id = a.account_id \
+         WHERE a.meeting_id = $1 ORDER BY a.account_id",
     )
     .bind(id)
     .fetch_all(&mut *conn)
+    .await?;
+    let organiser_id: i64 = row.try_get("organiser_id")?;
+    let organiser_name: String = sqlx::query_scalar(
+        "SELECT COALESCE(NULLIF(display_name, ''), login) FROM accounts WHERE id = $1",
+    )
+    .bind(organiser_id)
+    .fetch_one(&mut *conn)
     .await?;
     let sql = format!(
         "SELECT {BOOKING_COLUMNS} FROM room_bookings WHERE meeting_id = $1 AND cancelled_ms IS NULL"
@@ -167,8 +176,16 @@ pub(super) async fn hydrate(conn: &mut AnyConnection, row: &AnyRow) -> Result<Me
         description: row.try_get("description")?,
         start_ms: row.try_get("start_ms")?,
         end_ms: row.try_get("end_ms")?,
-        organiser_id: AccountId(row.try_get("organiser_id")?),
-        attendees: attendees.into_iter().map(AccountId).collect(),
+        organiser_id: AccountId(organiser_id),
+        attendees: attendees.iter().map(|(a, _)| AccountId(*a)).collect(),
+        organiser_name,
+        attendee_names: attendees
+            .into_iter()
+            .map(|(a, display_name)| NamedAccount {
+                id: AccountId(a),
+                display_name,
+            })
+            .collect(),
         project_id: row.try_get::<Option<i64>, _>("project_id")?.map(ProjectId),
         booking: booking.as_ref().map(booking_from_row).transpose()?,
         video_room: row.try_get("video_room")?,

@@ -2,9 +2,10 @@
 // same Korean partial and 초성 search as the directory screen) and the people of my projects;
 // choosing a person adds their account as a chip. The API wants account ids while the
 // directory lists people: a person's account comes from the entry itself when the hub tells
-// it, else from the account list (administrators), else from my projects' members by name.
+// it, else from GET /employees/{id}/account (readable by every member; 404 account_not_found
+// for a person without an enabled account).
 
-import { get, qs } from '../api.js';
+import { ApiError, get, isMissingRoute, qs } from '../api.js';
 import { announce, field, h, replace } from '../dom.js';
 import { tr } from '../i18n.js';
 import { agencyName } from '../session.js';
@@ -23,13 +24,14 @@ import { knownPeople } from './people.js';
 export async function accountOf(e, known) {
   if (typeof e.account_id === 'number') return { id: e.account_id, label: e.name_ko };
   try {
-    /** @type {import('../types.js').Page<import('../types.js').Account>} */
-    const page = await get(`/accounts${qs({ q: e.name_ko, limit: 50 })}`);
-    const hit = page.items.find((a) => a.employee_id === e.id);
-    if (hit) return { id: hit.id, label: e.name_ko };
-  } catch {
-    // Not an administrator: look among the people of my projects.
+    /** @type {{account_id: number, display_name: string}} */
+    const found = await get(`/employees/${e.id}/account`);
+    return { id: found.account_id, label: e.name_ko };
+  } catch (err) {
+    if (err instanceof ApiError && (err.code === 'account_not_found' || err.code === 'employee_not_found')) return null;
+    if (!isMissingRoute(err)) throw err;
   }
+  // An older hub without the lookup: look among the people of my projects.
   const byName = known.filter((p) => p.label.startsWith(`${e.name_ko} (`));
   return byName.length === 1 ? { id: byName[0].id, label: e.name_ko } : null;
 }

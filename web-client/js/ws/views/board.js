@@ -29,6 +29,8 @@ class Board extends View {
     replace(this, h('h1', { text: tr('board.title') }), await this.postForm(list, errors), tabs, errors, list);
     const reload = debounce(() => void this.fill(list, errors), 250);
     this.live(['announcement.posted', 'announcement.updated', 'announcement.deleted'], reload);
+    // Managers (the author among them) hear each first acknowledgement: update its count in place.
+    this.live(['announcement.acked'], (ev) => showAckCount(ev.entity_id, ev.data.ack_count));
     await this.fill(list, errors);
   }
 
@@ -65,7 +67,8 @@ class Board extends View {
         h('span', { class: 'badge', text: scopeLabel(a) })),
       // The API sanitised the body; render its markup.
       bodyOf(a.body),
-      h('p', { class: 'muted', text: `${fmtDateTime(a.created_ms)} · ${tr('board.ack_count', { n: a.ack_count })}` }),
+      h('p', { class: 'muted' }, `${fmtDateTime(a.created_ms)} · `,
+        h('span', { id: `a-${a.id}-acks`, text: tr('board.ack_count', { n: a.ack_count }) })),
       h('div', { class: 'actions' },
         a.acked_by_me
           ? h('span', { class: 'badge ok', text: tr('board.acked') })
@@ -135,6 +138,15 @@ function scopeLabel(a) {
   if (a.scope === 'agency') return `${tr('board.scope_agency')}: ${agencyName(a.agency_id)}`;
   if (a.scope === 'project') return tr('board.scope_project');
   return tr('board.scope_everyone');
+}
+
+/**
+ * Shows a new acknowledgement count on the announcement's card (if it is on the screen).
+ * @param {number} id @param {unknown} count
+ */
+function showAckCount(id, count) {
+  const span = document.getElementById(`a-${id}-acks`);
+  if (span && typeof count === 'number') span.textContent = tr('board.ack_count', { n: count });
 }
 
 /** @param {string} html sanitised by the API */

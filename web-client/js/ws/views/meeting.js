@@ -8,7 +8,8 @@ import { nameOf, tr } from '../i18n.js';
 import { navigate } from '../router.js';
 import { account } from '../session.js';
 import { View } from '../view.js';
-import { accountName, joinable, joinMeeting, roomLabel, timeRange } from '../meet.js';
+import { joinable, joinMeeting, roomLabel, timeRange } from '../meet.js';
+import { guestLinks } from './guest-links.js';
 
 /** @typedef {import('../types.js').Meeting} Meeting */
 
@@ -41,18 +42,20 @@ class MeetingPage extends View {
         actions));
     if (joinable(m)) {
       actions.append(h('button', { type: 'button', class: 'primary join', text: tr('meetings.join'),
-        'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, actions) }));
+        'aria-label': tr('meetings.join_named', { title: m.title }), onclick: () => void joinMeeting(m.id, m.title, actions) }));
     }
     if (m.organiser_id === account()?.id && m.cancelled_ms === null) actions.append(this.cancelButton(m, answer.etag));
+    if (m.organiser_id === account()?.id && joinable(m)) this.append(guestLinks(m));
   }
 
   /** @param {Meeting} m @returns {Promise<Array<[string, string | Node]>>} */
   async facts(m) {
-    const names = await Promise.all(m.attendees.map(accountName));
+    // The API names the people (members may not read accounts, so no "account N" here).
+    const names = m.attendee_names.map((a) => a.display_name);
     /** @type {Array<[string, string | Node]>} */
     const rows = [
       [tr('mtg.when'), timeRange(m.start_ms, m.end_ms)],
-      [tr('mtg.organiser'), await accountName(m.organiser_id)],
+      [tr('mtg.organiser'), m.organiser_name],
       [tr('mtg.attendees'), names.length ? h('ul', { class: 'chips' }, names.map((n) => h('li', { class: 'chip', text: n }))) : tr('mtg.no_attendees')],
     ];
     if (m.booking) {

@@ -1,10 +1,12 @@
-// Picking an account (for project members and memo shares). The hub has no account listing
-// yet (GET /accounts is being built): until it has, the picker offers the people of my
-// projects and takes an account number typed in; afterwards it searches accounts by name.
+// Picking an account (for project members and memo shares): a directory search (name, Korean
+// partial or 초성) whose chosen person's account comes from GET /employees/{id}/account (a
+// person without one gets a clear message), plus the accounts I know and a number field.
 
 import { all, get, isMissingRoute, qs } from '../api.js';
-import { field, h, options } from '../dom.js';
+import { announce, field, h, options, replace } from '../dom.js';
 import { tr } from '../i18n.js';
+import { agencyName } from '../session.js';
+import { accountOf } from './attendees.js';
 
 /** @typedef {{id: number, label: string}} Person */
 
@@ -50,13 +52,19 @@ export async function accountPicker(label, name) {
   const select = h('select', { name: `${name}_known` },
     options([['', tr('people.choose')], ...found.map((p) => /** @type {[string, string]} */ ([String(p.id), p.label]))]));
   const number = h('input', { name, type: 'number', min: 1, inputmode: 'numeric' });
-  const element = h('fieldset', { class: 'picker' }, h('legend', { text: label }),
+  /** @type {Person | null} the person chosen from the directory */
+  let chosen = null;
+  const search = directorySearch(found, (p) => { chosen = p; select.value = ''; number.value = ''; });
+  const element = h('fieldset', { class: 'picker' }, h('legend', { text: label }), search.element,
     field(tr('people.known'), select), field(tr('people.by_number'), number, tr('people.by_number_hint')));
+  const forget = () => { chosen = null; search.clear(); };
+  select.addEventListener('change', forget);
+  number.addEventListener('input', forget);
   return {
     element,
     /** @returns {number | null} */
     value() {
-      const n = Number(number.value || select.value);
+      const n = chosen ? chosen.id : Number(number.value || select.value);
       return Number.isInteger(n) && n > 0 ? n : null;
     },
     /** A person's label when the picker knows them, else their account number. */
@@ -66,6 +74,49 @@ export async function accountPicker(label, name) {
     reset() {
       select.value = '';
       number.value = '';
+      forget();
     },
   };
+}
+
+/**
+ * The directory search of the picker: results as buttons; choosing one resolves the person's
+ * account (added to `found`, so it has a label) or says they have none.
+ * @param {Person[]} found @param {(p: Person) => void} pick
+ */
+function directorySearch(found, pick) {
+  const q = h('input', { name: 'person_q', type: 'search', autocomplete: 'off', maxlength: 100, placeholder: tr('dir.placeholder') });
+  const results = h('ul', { class: 'list pick-results', 'aria-label': tr('mtg.attendee_results') });
+  const note = h('p', { class: 'muted', role: 'status' });
+  let seq = 0;
+  /** @param {import('../types.js').Employee} e */
+  const choose = async (e) => {
+    const person = await accountOf(e, []).catch(() => null);
+    if (!person) { note.textContent = tr('mtg.no_account', { name: e.name_ko }); return; }
+    if (!found.some((p) => p.id === person.id)) found.push(person);
+    pick(person);
+    replace(results);
+    note.textContent = tr('people.chosen', { name: person.label });
+    announce(note.textContent);
+  };
+  const run = async () => {
+    const text = q.value.trim();
+    const mine = ++seq;
+    if (!text) { replace(results); return; }
+    /** @type {import('../types.js').Page<import('../types.js').Employee>} */
+    const page = await get(`/employees${qs({ q: text, limit: 8 })}`).catch(() => ({ items: [], next_cursor: null }));
+    if (mine !== seq) return;
+    replace(results, page.items.length ? page.items.map((e) => h('li', {}, h('button', { type: 'button', class: 'person-row', onclick: () => void choose(e) },
+      h('strong', { text: e.name_ko }), ' ', h('span', { class: 'muted', text: [e.title, agencyName(e.agency_id)].filter(Boolean).join(' · ') }))))
+      : h('li', { class: 'muted', text: tr('mtg.nobody') }));
+  };
+  let timer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined);
+  q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => void run(), 200); });
+  q.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault();
+    /** @type {HTMLButtonElement | null} */ (results.querySelector('button'))?.focus();
+  });
+  const element = h('div', {}, field(tr('people.find'), q, tr('mtg.find_attendee_hint')), results, note);
+  return { element, clear: () => { q.value = ''; replace(results); note.textContent = ''; } };
 }

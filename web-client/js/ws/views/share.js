@@ -35,8 +35,8 @@ export async function openShareDialog(memo, etag) {
   const label = (/** @type {Share} */ s) => {
     const id = s.target.id;
     const what = s.target.kind === 'agency' ? agencyName(id)
-      : s.target.kind === 'project' ? nameOf(projects.find((p) => p.id === id) ?? { name_ko: `#${id}` })
-        : s.target.kind === 'unit' ? unitNames.get(id) ?? `#${id}` : picker.labelOf(id);
+      : s.target.kind === 'project' ? nameOf(projects.find((p) => p.id === id) ?? { name_ko: s.name ?? `#${id}` })
+        : s.target.kind === 'unit' ? unitNames.get(id) ?? s.name ?? `#${id}` : s.name ?? picker.labelOf(id);
     return `${tr(`share.kind_${s.target.kind}`)}: ${what}`;
   };
   const draw = () => replace(listEl, shares.length ? shares.map((s, i) => h('li', { class: 'row' },
@@ -79,7 +79,8 @@ export async function openShareDialog(memo, etag) {
     if (!id) return;
     const existing = shares.findIndex((s) => s.target.kind === k && s.target.id === id);
     /** @type {Share} */
-    const share = { target: { kind: k, id }, permission: permission.value === 'editor' ? 'editor' : 'reader' };
+    const share = { target: { kind: k, id }, permission: permission.value === 'editor' ? 'editor' : 'reader',
+      name: k === 'account' ? picker.labelOf(id) : undefined };
     if (existing >= 0) shares[existing] = share;
     else shares.push(share);
     picker.reset();
@@ -106,7 +107,8 @@ export async function openShareDialog(memo, etag) {
         if (classification.value !== memo.classification) {
           ({ data: memo, etag } = await call('PATCH', `/memos/${memo.id}`, { body: { classification: classification.value }, ifMatch: etag }));
         }
-        const answer = await call('PUT', `/memos/${memo.id}/shares`, { body: { shares }, ifMatch: etag });
+        const body = { shares: shares.map((s) => ({ target: s.target, permission: s.permission })) }; // names are answers only
+        const answer = await call('PUT', `/memos/${memo.id}/shares`, { body, ifMatch: etag });
         result = { memo: { ...memo, version: memo.version + 1 }, etag: answer.etag };
         dialog.close();
       } catch (e) {

@@ -1,4 +1,5 @@
 // Sign in with a local account (and, when the hub lists any, the agency identity providers).
+// A failed provider sign-in comes back here as ?error=<problem code>: shown in the user's language.
 
 import { get } from '../api.js';
 import { clearError, errorBox, field, h, replace, showError } from '../dom.js';
@@ -9,6 +10,26 @@ import { signIn } from '../session.js';
 import { View } from '../view.js';
 
 /** @typedef {import('../types.js').Provider} Provider */
+
+/** The message for each problem code of a refused provider sign-in (docs/api.md). */
+const SSO_ERRORS = /** @type {const} */ ({
+  oidc_state_invalid: 'signin.err_state',
+  oidc_denied: 'signin.err_denied',
+  oidc_code_rejected: 'signin.err_rejected',
+  oidc_token_invalid: 'signin.err_rejected',
+  oidc_provider_unavailable: 'signin.err_unavailable',
+  oidc_no_account: 'signin.err_no_account',
+  account_disabled: 'signin.err_disabled',
+  oidc_misconfigured: 'signin.err_config',
+  oidc_provider_not_found: 'signin.err_config',
+});
+
+/** The localized message for `?error=` (null without one). @param {string | null} code */
+function ssoError(code) {
+  if (!code) return null;
+  const key = /** @type {Record<string, typeof SSO_ERRORS[keyof typeof SSO_ERRORS]>} */ (SSO_ERRORS)[code];
+  return tr(key ?? 'signin.err_other');
+}
 
 class SignIn extends View {
   async render() {
@@ -40,6 +61,11 @@ class SignIn extends View {
       }
     });
     replace(this, h('div', { class: 'signin' }, form));
+    const failed = ssoError(new URLSearchParams(location.search).get('error'));
+    if (failed) {
+      replace(errors, h('p', { text: failed }));
+      errors.hidden = false;
+    }
     login.focus();
     void this.loadProviders(providers);
   }
