@@ -149,7 +149,7 @@ async fn organisers_list_and_revoke_guest_links(app: TestApp) {
         org,
         att,
         stranger,
-        m,
+        m: _,
         links,
     } = hearing(&app).await;
     let first = org.app.create(&links, json!({})).await;
