@@ -85,7 +85,7 @@ main('workspace', async () => {
     await membersPanel.locator('.pick-results').getByRole('button', { name: /^김민수/ }).click();
     await waitFor('김민수 chosen for the project', async () => (await membersPanel.locator('.picker [role=status]').innerText()).includes('김민수 님을 골랐습니다'));
     await membersPanel.getByRole('button', { name: '추가' }).click();
-    await waitFor('김민수 among the members', async () => (await admin.locator('section[aria-labelledby="p-members"] .list').innerText()).includes('김민수'));
+    await waitFor('김민수 among the members', async () => (await admin.locator('section[aria-labelledby="p-members"] > ul.list').innerText()).includes('김민수'));
 
     // Tasks: add two through the form.
     for (const title of ['보고서 초안', '예산 검토']) {
