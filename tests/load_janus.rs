@@ -5,9 +5,9 @@
 //!
 //! Janus gathers no ICE candidate on an interface flagged loopback, so the run happens in a
 //! network namespace of its own with a veth holding 127.0.0.2 (still no address outside
-//! 127.0.0.0/8): the test runs its other half, `in_namespace`, inside `unshare -n`. It skips
-//! with a loud reason when Janus, `unshare` or `ip` are missing (or namespaces are not
-//! allowed), and fails instead under `GOVHUB_REQUIRE_ALL=1`.
+//! 127.0.0.0/8): the test re-runs itself inside `unshare -n`, where it takes the other half,
+//! `in_namespace`. It skips with a loud reason when Janus, `unshare` or `ip` are missing (or
+//! namespaces are not allowed), and fails instead under `GOVHUB_REQUIRE_ALL=1`.
 
 mod common;
 
@@ -33,8 +33,8 @@ fn works(cmd: &str, args: &[&str]) -> bool {
 
 #[test]
 fn side_by_side_with_janus_in_a_namespace() {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        return;
+    if let Some(dir) = std::env::var_os(CHILD_ENV) {
+        return in_namespace(PathBuf::from(dir));
     }
     // `janus --version` exits 1; being on PATH is what counts.
     let janus = works("sh", &["-c", "command -v janus"]);
@@ -58,8 +58,7 @@ fn side_by_side_with_janus_in_a_namespace() {
         .arg(std::env::current_exe().expect("this test binary"))
         .args([
             "--exact",
-            "in_namespace",
-            "--include-ignored",
+            "side_by_side_with_janus_in_a_namespace",
             "--nocapture",
         ])
         .env(CHILD_ENV, &dir)
@@ -155,12 +154,9 @@ fn script(args: &[&str], dir: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-#[test]
-#[ignore = "the half of side_by_side_with_janus_in_a_namespace that runs inside the namespace"]
-fn in_namespace() {
-    let Some(dir) = std::env::var_os(CHILD_ENV).map(PathBuf::from) else {
-        return;
-    };
+/// The half of the test that runs inside the namespace (the same test binary, re-run by
+/// the outer half with `CHILD_ENV` naming the work directory).
+fn in_namespace(dir: PathBuf) {
     let janus_dir = dir.join("janus");
     let iface = script(&["netns"], &janus_dir);
     let janus_pid = script(&["start", "--iface", &iface], &janus_dir);
