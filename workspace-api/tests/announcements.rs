@@ -4,6 +4,7 @@
 mod common;
 
 use axum::http::Method;
+use common::memo_world::project;
 use common::{Resp, TestApp};
 use serde_json::{Value, json};
 use workspace_api::auth::{AccountId, Principal, Scope};
@@ -38,23 +39,6 @@ async fn person(app: &TestApp, login: &str, role: &str, agency: Option<i64>) -> 
         id,
         app: app.as_bearer(&token),
         who,
-    }
-}
-
-/// A project made with raw SQL (projects have their own engineer), with members.
-async fn project(app: &TestApp, id: i64, lead_agency: i64, public: bool, members: &[(i64, &str)]) {
-    app.raw(&format!(
-        "INSERT INTO projects (id, name_ko, lead_agency_id, public, created_ms) \
-         VALUES ({id}, '공동과제 {id}', {lead_agency}, {}, 1)",
-        i64::from(public)
-    ))
-    .await;
-    for (account, role) in members {
-        app.raw(&format!(
-            "INSERT INTO project_members (project_id, account_id, role, added_ms) \
-             VALUES ({id}, {account}, '{role}', 1)"
-        ))
-        .await;
     }
 }
 
