@@ -2,7 +2,8 @@
 //! through its CLI) against the real `govhub` binary — a `meeting` of 1 room, 2 publishers
 //! and 1 viewer for a few seconds, and a 2-second `churn` of audio-only publishers. They
 //! check that the report (JSON and HTML) is well formed, that every expected track arrived
-//! and that the hub was sampled — never how fast.
+//! and that the hub was sampled — never how fast. `govhub-load api` runs against a demo hub
+//! for two seconds the same way.
 
 mod common;
 
@@ -145,4 +146,84 @@ async fn churn_of_audio_only_publishers_reports_its_visitors() {
     check_json(&report);
     let json = serde_json::to_value(&report).expect("serialises");
     assert!(json["churn"]["connected_ms"].get("p95").is_some());
+}
+
+/// `govhub-load api` against a demo hub: every operation of the mix runs, none fails, and
+/// the JSON report has its sections — not how fast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_load_runs_every_operation_without_errors() {
+    let hub = common::spawn_hub(&["--demo", "true", "--admin-password", "load-admin-pass"]);
+    let cfg = loadtests::api_load::ApiLoadConfig {
+        url: hub.http.clone(),
+        login: "admin".into(),
+        password: "load-admin-pass".into(),
+        rate: 40.0,
+        duration: 2.0,
+        concurrency: 4,
+        mix: "search=2,task=1,memo=1".parse().expect("mix"),
+        seed: 3,
+        hub_pid: Some(hub.child.id()),
+        tasks: 3,
+        memos: 2,
+    };
+    let report = loadtests::api_load::run_api_load(&cfg)
+        .await
+        .expect("the API run sets up and runs");
+    let table = report.table();
+    eprintln!("{table}");
+    assert_eq!(report.scheduled, 80);
+    assert_eq!(report.completed, 80);
+    assert_eq!(report.all.errors, 0, "{:?}", report.errors);
+    for op in ["search", "task_move", "memo_read"] {
+        let r = &report.ops[op];
+        assert!(r.requests > 0 && r.ok > 0, "{op}: {r:?}");
+        assert_eq!(r.latency_us.samples as u64, r.requests);
+    }
+    // Task moves are serialised per task, so none meets a stale ETag.
+    assert_eq!(report.ops["task_move"].conflicts, 0);
+    assert!(report.hub_cpu_s.is_some());
+    let json = serde_json::to_value(&report).expect("serialises");
+    for key in [
+        "ops",
+        "all",
+        "errors",
+        "achieved_rate",
+        "late_starts",
+        "queued",
+        "config",
+    ] {
+        assert!(json.get(key).is_some(), "report JSON lacks `{key}`");
+    }
+    assert!(
+        json["config"].get("password").is_none(),
+        "the password stays out"
+    );
+    assert!(table.contains("task_move"));
+}
+
+/// A wrong password stops the run at set-up with the hub's answer, not a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_load_with_a_wrong_password_fails_clearly() {
+    let hub = common::spawn_hub(&["--admin-password", "load-admin-pass"]);
+    let cfg = loadtests::api_load::ApiLoadConfig {
+        url: hub.http.clone(),
+        login: "admin".into(),
+        password: "not-the-password".into(),
+        rate: 10.0,
+        duration: 1.0,
+        concurrency: 1,
+        mix: Default::default(),
+        seed: 1,
+        hub_pid: None,
+        tasks: 1,
+        memos: 1,
+    };
+    let err = loadtests::api_load::run_api_load(&cfg)
+        .await
+        .expect_err("cannot sign in");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("signing in") && text.contains("401"),
+        "{text}"
+    );
 }

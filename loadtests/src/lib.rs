@@ -24,9 +24,11 @@
 //! - [`report`]: the report types and the window arithmetic; `table` prints it as text,
 //!   [`html`] renders it as one self-contained page with inline SVG plots.
 //! - [`procfs`]: CPU time and RSS of the hub and the generator from `/proc`.
+//! - [`api_load`]: `govhub-load api`, the workspace API at a target request rate.
 //! - [`janus`]: `--target janus`, the same participants through Janus's VideoRoom API;
 //!   [`compare`]: `--compare`, one scenario against two targets, side by side.
 
+pub mod api_load;
 mod assemble;
 mod churn;
 pub mod compare;

@@ -273,9 +273,27 @@ impl SfuCore {
         Ok(())
     }
 
-    /// Feeds one received datagram. Anything that is not for a known participant, or that
-    /// str0m refuses, is counted in [`CoreStats::garbage_datagrams`] and otherwise ignored.
+    /// Feeds one received datagram and drains everything it causes. Anything that is not
+    /// for a known participant, or that str0m refuses, is counted in
+    /// [`CoreStats::garbage_datagrams`] and otherwise ignored.
     pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        data: &[u8],
+    ) {
+        self.receive_datagram(now, source, destination, data);
+        self.flush(now);
+    }
+
+    /// Feeds one datagram of a batch: the participant it is for is driven at once, so what
+    /// it publishes is written to its subscribers' send streams, but those subscribers are
+    /// only drained by [`SfuCore::flush`]. A runtime that reads many datagrams per wake
+    /// calls this for each and `flush` once: every subscriber is then polled once per batch
+    /// instead of once per packet, and its packets leave back to back (one GSO train).
+    /// Until `flush`, forwarded packets wait in str0m's queues: always call it.
+    pub fn receive_datagram(
         &mut self,
         now: Instant,
         source: SocketAddr,
@@ -306,7 +324,12 @@ impl SfuCore {
             debug!(participant = %p.id, error = %e, "datagram refused");
             self.stats.garbage_datagrams += 1;
         }
-        self.mark_dirty(key);
+        participant::poll(self, key, now);
+    }
+
+    /// Drains every participant written to since the last drain (see
+    /// [`SfuCore::receive_datagram`]).
+    pub fn flush(&mut self, now: Instant) {
         self.drain_dirty(now);
     }
 
@@ -397,7 +420,10 @@ impl SfuCore {
     /// participant marks others dirty, so this loops until all are quiet.
     fn drain_dirty(&mut self, now: Instant) {
         while let Some(key) = self.dirty.pop() {
-            participant::drain(self, key, now);
+            // Drained directly since it was queued (`receive_datagram`): nothing left.
+            if self.participants[key].as_ref().is_some_and(|p| p.dirty) {
+                participant::drain(self, key, now);
+            }
         }
     }
 }

@@ -38,7 +38,8 @@ pub(crate) struct Participant {
     pub id: ParticipantId,
     pub rtc: Rtc,
     pub next_timeout: Instant,
-    /// Queued in `SfuCore::dirty`.
+    /// Has output to drain; queued in `SfuCore::dirty` (possibly more than once: entries
+    /// whose participant was drained directly since are skipped).
     pub dirty: bool,
     pub connected: bool,
     pub ended: bool,
@@ -103,18 +104,25 @@ fn push_transmit(out: &mut VecDeque<Transmit>, stats: &mut CoreStats, t: str0m::
 
 /// Polls one participant's `Rtc` until it asks for a timeout, acting on every event.
 pub(crate) fn drain(core: &mut SfuCore, key: PKey, now: Instant) {
-    {
-        let Some(p) = core.participants[key].as_mut() else {
-            return;
-        };
+    let Some(p) = core.participants[key].as_mut() else {
+        return;
+    };
+    if !p.rtc.is_alive() {
         p.dirty = false;
-        if !p.rtc.is_alive() {
-            return;
-        }
-        // Lets str0m stamp and send RTP written since its last input.
-        if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
-            debug!(participant = %p.id, error = %e, "timeout input failed");
-        }
+        return;
+    }
+    // Lets str0m stamp and send RTP written since its last input.
+    if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
+        debug!(participant = %p.id, error = %e, "timeout input failed");
+    }
+    poll(core, key, now);
+}
+
+/// [`drain`] without the timeout input, for a participant that was just given one (a
+/// received datagram is followed by str0m's own timeout handling).
+pub(crate) fn poll(core: &mut SfuCore, key: PKey, now: Instant) {
+    if let Some(p) = core.participants[key].as_mut() {
+        p.dirty = false;
     }
     loop {
         let Some(p) = core.participants[key].as_mut() else {

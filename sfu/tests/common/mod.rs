@@ -127,6 +127,9 @@ pub struct Sim {
     pub sfu_addr: SocketAddr,
     /// Datagrams the link dropped (impairment).
     pub dropped: u64,
+    /// Each drain of the core's transmit queue as runs of (destination, datagrams in a row):
+    /// a run is what the runtime can send as one GSO train.
+    pub core_drains: Vec<Vec<(SocketAddr, usize)>>,
     rng: Rng,
     flight: Vec<InFlight>,
     order: u64,
@@ -152,6 +155,7 @@ impl Sim {
             events: Vec::new(),
             sfu_addr,
             dropped: 0,
+            core_drains: Vec::new(),
             rng: Rng::new(seed),
             flight: Vec::new(),
             order: 0,
@@ -478,10 +482,13 @@ impl Sim {
             }
         }
         due.sort_by_key(|f| (f.at, f.order));
+        // Like the runtime: every datagram due now is one batch for the core, flushed once.
+        let mut batch = false;
         for f in due {
             if f.destination == self.sfu_addr {
                 self.core
-                    .handle_datagram(now, f.source, f.destination, &f.data);
+                    .receive_datagram(now, f.source, f.destination, &f.data);
+                batch = true;
                 continue;
             }
             let Some(idx) = self.clients.iter().position(|c| c.addr == f.destination) else {
@@ -509,14 +516,22 @@ impl Sim {
             // str0m holds one received RTP packet until the next poll: poll before more input.
             self.pump_client(idx);
         }
+        if batch {
+            self.core.flush(now);
+        }
     }
 
     /// Collects output from the core and every client until all are quiet.
     fn pump(&mut self) {
         loop {
             let mut moved = false;
+            let mut runs: Vec<(SocketAddr, usize)> = Vec::new();
             while let Some(t) = self.core.poll_transmit() {
                 moved = true;
+                match runs.last_mut() {
+                    Some((to, n)) if *to == t.destination => *n += 1,
+                    _ => runs.push((t.destination, 1)),
+                }
                 let impair = self
                     .clients
                     .iter()
@@ -524,6 +539,9 @@ impl Sim {
                     .map(|c| c.impair)
                     .unwrap_or_default();
                 self.send(impair, t.source, t.destination, t.contents);
+            }
+            if !runs.is_empty() {
+                self.core_drains.push(runs);
             }
             while let Some(e) = self.core.poll_event() {
                 self.events.push(e);

@@ -2,8 +2,14 @@
 //! the command channel from [`SfuHandle`]s and the event channel to signaling, all driven by
 //! a single tokio task.
 //!
-//! Each wake stamps `Instant::now()` once and hands it to the core; the receive buffer is
-//! reused; whatever the core wants sent is sent before the task sleeps again.
+//! Each wake stamps `Instant::now()` once and hands it to the core. Datagrams are read in
+//! batches (`recvmmsg`, [`udp`]); each is fed with [`SfuCore::receive_datagram`] and the
+//! batch ends with one [`SfuCore::flush`], so a subscriber's packets of the batch leave back
+//! to back and go out as GSO trains ([`trains`]). Whatever the core wants sent is sent before
+//! the task sleeps again.
+
+mod trains;
+mod udp;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -13,14 +19,14 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use self::udp::MediaSocket;
 use crate::api::SfuEvent;
-use crate::core::{CoreConfig, SfuCore};
+use crate::core::{CoreConfig, SfuCore, Transmit};
 use crate::handle::{Command, SfuHandle};
 
-/// Largest datagram read; anything longer is cut and then refused by the core as garbage.
-const RECV_BUF: usize = 2048;
-/// Datagrams read back to back per wake before timers and commands get a turn.
-const RECV_BATCH: usize = 64;
+/// `recvmmsg` calls per wake (each up to `quinn_udp::BATCH_SIZE` datagrams) before the
+/// batch is flushed and timers and commands get a turn.
+const RECV_ROUNDS: usize = 4;
 /// How often the loop logs the core's counters (at debug level).
 const STATS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 /// Commands waiting for the loop before `SfuHandle` callers wait.
@@ -36,7 +42,7 @@ pub struct MediaConfig {
 
 /// A bound media server, ready to [`run`](MediaServer::run).
 pub struct MediaServer {
-    socket: UdpSocket,
+    socket: MediaSocket,
     local: SocketAddr,
     candidate: SocketAddr,
     commands_tx: mpsc::Sender<Command>,
@@ -49,6 +55,7 @@ impl MediaServer {
     pub async fn bind(config: MediaConfig) -> std::io::Result<MediaServer> {
         let socket = UdpSocket::bind(config.listen).await?;
         let local = socket.local_addr()?;
+        let socket = MediaSocket::new(socket)?;
         let candidate = SocketAddr::new(candidate_ip(local.ip(), config.public_ip), local.port());
         info!(%local, %candidate, "media socket bound");
         let (commands_tx, commands_rx) = mpsc::channel(COMMAND_QUEUE);
@@ -95,13 +102,14 @@ impl MediaServer {
         } = self;
         // Only handles keep the command channel open from here on.
         drop(commands_tx);
+        let mut socket = socket;
         let mut core = SfuCore::new(CoreConfig::new(candidate), Instant::now());
-        let mut buf = vec![0u8; RECV_BUF];
+        let mut outgoing = Vec::new();
         let mut commands_open = true;
         let mut next_stats = Instant::now() + STATS_EVERY;
         tokio::pin!(shutdown);
         loop {
-            flush(&mut core, &socket, &events_tx).await;
+            flush(&mut core, &mut socket, &mut outgoing, &events_tx).await;
             if Instant::now() >= next_stats {
                 next_stats += STATS_EVERY;
                 let s = core.stats();
@@ -112,24 +120,34 @@ impl MediaServer {
                     dropped = s.rtp_dropped,
                     garbage = s.garbage_datagrams,
                     keyframe_requests = s.keyframe_requests,
+                    datagrams_sent = socket.datagrams_sent,
+                    send_calls = socket.sends,
                     "media stats"
                 );
             }
             let deadline = tokio::time::Instant::from_std(core.poll_timeout());
             tokio::select! {
                 _ = &mut shutdown => break,
-                r = socket.recv_from(&mut buf) => {
-                    let now = Instant::now();
-                    match r {
-                        Ok((n, source)) => core.handle_datagram(now, source, candidate, &buf[..n]),
-                        Err(e) => debug!(error = %e, "udp receive failed"),
+                r = socket.readable() => {
+                    if let Err(e) = r {
+                        debug!(error = %e, "udp socket not readable");
+                        continue;
                     }
-                    for _ in 1..RECV_BATCH {
-                        match socket.try_recv_from(&mut buf) {
-                            Ok((n, source)) => core.handle_datagram(now, source, candidate, &buf[..n]),
-                            Err(_) => break,
+                    let now = Instant::now();
+                    for _ in 0..RECV_ROUNDS {
+                        let read = socket.try_recv(|source, data| {
+                            core.receive_datagram(now, source, candidate, data)
+                        });
+                        match read {
+                            Ok(_) => {}
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(e) => {
+                                debug!(error = %e, "udp receive failed");
+                                break;
+                            }
                         }
                     }
+                    core.flush(now);
                 }
                 cmd = commands_rx.recv(), if commands_open => match cmd {
                     Some(cmd) => apply(&mut core, cmd, Instant::now()),
@@ -159,11 +177,16 @@ fn candidate_ip(bound: IpAddr, public_ip: Option<IpAddr>) -> IpAddr {
     }
 }
 
-async fn flush(core: &mut SfuCore, socket: &UdpSocket, events: &mpsc::UnboundedSender<SfuEvent>) {
-    while let Some(t) = core.poll_transmit() {
-        if let Err(e) = socket.send_to(&t.contents, t.destination).await {
-            debug!(destination = %t.destination, error = %e, "udp send failed");
-        }
+async fn flush(
+    core: &mut SfuCore,
+    socket: &mut MediaSocket,
+    outgoing: &mut Vec<Transmit>,
+    events: &mpsc::UnboundedSender<SfuEvent>,
+) {
+    outgoing.extend(std::iter::from_fn(|| core.poll_transmit()));
+    if !outgoing.is_empty() {
+        socket.send_all(outgoing).await;
+        outgoing.clear();
     }
     while let Some(e) = core.poll_event() {
         // Nobody listening is fine: events are advisory.

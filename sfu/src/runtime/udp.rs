@@ -1,0 +1,268 @@
+//! The media socket with batched system calls: `recvmmsg` reads up to
+//! [`quinn_udp::BATCH_SIZE`] datagrams per call, and outgoing datagrams leave in GSO trains
+//! (`sendmsg` with `UDP_SEGMENT`, see [`super::trains`]). Where the kernel or the NIC refuses
+//! segmentation, quinn-udp turns it off for the socket and the train that failed is sent
+//! again one datagram at a time, so nothing is lost to the fallback.
+
+use std::io::{self, IoSliceMut};
+use std::net::SocketAddr;
+
+use quinn_udp::{BATCH_SIZE, RecvMeta, UdpSocketState};
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+use tracing::{debug, info};
+
+use super::trains::{self, Train};
+use crate::core::Transmit;
+
+/// Receive slot size without GRO: larger than any datagram the core accepts.
+const SLOT: usize = 2048;
+/// Receive slot size when the kernel may coalesce datagrams (UDP GRO): a whole GRO buffer.
+const GRO_SLOT: usize = 65_536;
+
+pub(crate) struct MediaSocket {
+    socket: UdpSocket,
+    state: UdpSocketState,
+    slot: usize,
+    recv_buf: Vec<u8>,
+    meta: [RecvMeta; BATCH_SIZE],
+    /// Reused per flush: what is sent, the trains planned over it, a train's bytes.
+    plan_in: Vec<(SocketAddr, usize)>,
+    plan_out: Vec<Train>,
+    train_buf: Vec<u8>,
+    /// Counters for the stats log: system calls and datagrams sent.
+    pub sends: u64,
+    pub datagrams_sent: u64,
+}
+
+impl MediaSocket {
+    pub fn new(socket: UdpSocket) -> io::Result<Self> {
+        let state = UdpSocketState::new((&socket).into())?;
+        // The default buffers (~208 KiB) hold a few ms of a busy hub's media.
+        for (what, r) in [
+            (
+                "receive",
+                state.set_recv_buffer_size((&socket).into(), 4 << 20),
+            ),
+            (
+                "send",
+                state.set_send_buffer_size((&socket).into(), 4 << 20),
+            ),
+        ] {
+            if let Err(e) = r {
+                debug!(error = %e, "could not enlarge the media socket's {what} buffer");
+            }
+        }
+        let slot = if state.gro_segments() > 1 {
+            GRO_SLOT
+        } else {
+            SLOT
+        };
+        info!(
+            gso_segments = state.max_gso_segments(),
+            gro_segments = state.gro_segments(),
+            "media socket offloads"
+        );
+        Ok(Self {
+            socket,
+            state,
+            slot,
+            recv_buf: vec![0; slot * BATCH_SIZE],
+            meta: [RecvMeta::default(); BATCH_SIZE],
+            plan_in: Vec::new(),
+            plan_out: Vec::new(),
+            train_buf: Vec::new(),
+            sends: 0,
+            datagrams_sent: 0,
+        })
+    }
+
+    pub async fn readable(&self) -> io::Result<()> {
+        self.socket.readable().await
+    }
+
+    /// Reads what is waiting (one `recvmmsg`) and hands each datagram to `each`, splitting
+    /// GRO buffers. Returns how many datagrams were read; `WouldBlock` when none.
+    pub fn try_recv(&mut self, mut each: impl FnMut(SocketAddr, &[u8])) -> io::Result<usize> {
+        let Self {
+            socket,
+            state,
+            slot,
+            recv_buf,
+            meta,
+            ..
+        } = self;
+        let socket = &*socket;
+        let n = socket.try_io(Interest::READABLE, || {
+            let mut chunks = recv_buf.chunks_mut(*slot);
+            let mut slices: [IoSliceMut<'_>; BATCH_SIZE] =
+                std::array::from_fn(|_| IoSliceMut::new(chunks.next().expect("slot per meta")));
+            state.recv(socket.into(), &mut slices, meta)
+        })?;
+        let mut datagrams = 0;
+        for (m, buf) in meta.iter().zip(recv_buf.chunks(*slot)).take(n) {
+            let stride = if m.stride == 0 { m.len } else { m.stride };
+            for datagram in buf[..m.len].chunks(stride.max(1)) {
+                each(m.addr, datagram);
+                datagrams += 1;
+            }
+        }
+        Ok(datagrams)
+    }
+
+    /// Sends every transmit, in order, in as few system calls as GSO allows.
+    pub async fn send_all(&mut self, transmits: &[Transmit]) {
+        self.plan_in.clear();
+        self.plan_in
+            .extend(transmits.iter().map(|t| (t.destination, t.contents.len())));
+        let max_segments = self.state.max_gso_segments();
+        trains::plan(&self.plan_in, max_segments, &mut self.plan_out);
+        for i in 0..self.plan_out.len() {
+            let train = self.plan_out[i];
+            let batch = &transmits[train.start..train.start + train.count];
+            if train.count == 1 {
+                self.send_one(&batch[0]).await;
+                continue;
+            }
+            self.train_buf.clear();
+            for t in batch {
+                self.train_buf.extend_from_slice(&t.contents);
+            }
+            let t = quinn_udp::Transmit {
+                destination: batch[0].destination,
+                ecn: None,
+                contents: &self.train_buf,
+                segment_size: Some(train.segment),
+                src_ip: None,
+            };
+            self.sends += 1;
+            match send(&self.socket, &self.state, &t).await {
+                Ok(()) => self.datagrams_sent += batch.len() as u64,
+                Err(e) => {
+                    // The kernel refused segmentation (quinn-udp has switched it off by now
+                    // if that was the cause): the same datagrams one by one.
+                    debug!(destination = %t.destination, error = %e, "GSO send failed; resending singly");
+                    for one in batch {
+                        self.send_one(one).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn send_one(&mut self, transmit: &Transmit) {
+        let t = quinn_udp::Transmit {
+            destination: transmit.destination,
+            ecn: None,
+            contents: &transmit.contents,
+            segment_size: None,
+            src_ip: None,
+        };
+        self.sends += 1;
+        match send(&self.socket, &self.state, &t).await {
+            Ok(()) => self.datagrams_sent += 1,
+            Err(e) => debug!(destination = %t.destination, error = %e, "udp send failed"),
+        }
+    }
+}
+
+/// One `sendmsg`, waiting while the socket's send buffer is full.
+async fn send(
+    socket: &UdpSocket,
+    state: &UdpSocketState,
+    t: &quinn_udp::Transmit<'_>,
+) -> io::Result<()> {
+    socket
+        .async_io(Interest::WRITABLE, || state.try_send(socket.into(), t))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn transmit(destination: SocketAddr, byte: u8, len: usize) -> Transmit {
+        Transmit {
+            source: destination,
+            destination,
+            contents: vec![byte; len],
+        }
+    }
+
+    async fn bound() -> MediaSocket {
+        MediaSocket::new(UdpSocket::bind("127.0.0.1:0").await.unwrap()).unwrap()
+    }
+
+    /// Every datagram arrives whole and in order, whether or not the kernel segments.
+    #[tokio::test]
+    async fn trains_arrive_as_the_datagrams_they_were() {
+        let mut tx = bound().await;
+        let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let to = rx.local_addr().unwrap();
+        let sizes = [1200, 1200, 1200, 700, 1200, 90, 1200, 1200];
+        let transmits: Vec<_> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| transmit(to, i as u8, len))
+            .collect();
+        tx.send_all(&transmits).await;
+        assert_eq!(tx.datagrams_sent, sizes.len() as u64);
+        if tx.state.max_gso_segments() > 1 {
+            // [1200 ×3, 700] [1200, 90] [1200 ×2]
+            assert_eq!(tx.sends, 3);
+        }
+        let mut buf = [0u8; 4096];
+        for (i, &len) in sizes.iter().enumerate() {
+            let (n, _) = tokio::time::timeout(Duration::from_secs(5), rx.recv_from(&mut buf))
+                .await
+                .expect("datagram arrives")
+                .unwrap();
+            assert_eq!(n, len, "datagram {i}");
+            assert!(
+                buf[..n].iter().all(|&b| b == i as u8),
+                "datagram {i} content"
+            );
+        }
+    }
+
+    /// A burst of datagrams from two senders is read in batches, each whole, none lost.
+    #[tokio::test]
+    async fn batched_receive_reads_every_datagram() {
+        let mut rx = bound().await;
+        let to = rx.socket.local_addr().unwrap();
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        for i in 0..50u8 {
+            a.send_to(&[i; 300], to).await.unwrap();
+            b.send_to(&[i; 100], to).await.unwrap();
+        }
+        let mut got = Vec::new();
+        while got.len() < 100 {
+            tokio::time::timeout(Duration::from_secs(5), rx.readable())
+                .await
+                .expect("readable")
+                .unwrap();
+            match rx.try_recv(|from, d| got.push((from, d.to_vec()))) {
+                Ok(n) => assert!(n <= BATCH_SIZE * 64),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let from_a: Vec<_> = got
+            .iter()
+            .filter(|(f, _)| *f == a.local_addr().unwrap())
+            .collect();
+        let from_b: Vec<_> = got
+            .iter()
+            .filter(|(f, _)| *f == b.local_addr().unwrap())
+            .collect();
+        assert_eq!((from_a.len(), from_b.len()), (50, 50));
+        for (i, (_, d)) in from_a.iter().enumerate() {
+            assert_eq!(d, &vec![i as u8; 300]);
+        }
+        for (i, (_, d)) in from_b.iter().enumerate() {
+            assert_eq!(d, &vec![i as u8; 100]);
+        }
+    }
+}
