@@ -394,7 +394,81 @@ async fn unit_filter_takes_the_units_below(app: TestApp) {
         .assert_problem(400, "invalid_query");
 }
 
+/// A unit listed without text merges each unit's own page: names that interleave across the
+/// units, and the same name in two units, come out in one order, each once, page after page.
+async fn unit_listing_merges_the_units_in_name_order(app: TestApp) {
+    let (mois, me) = seed(&app).await;
+    let units = format!("/api/v1/agencies/{mois}/units");
+    let unit = |v: Value| v["id"].as_i64().unwrap();
+    let top = unit(app.create(&units, json!({"name_ko": "기획조정실"})).await);
+    let a = unit(
+        app.create(&units, json!({"name_ko": "가과", "parent_id": top}))
+            .await,
+    );
+    let b = unit(
+        app.create(&units, json!({"name_ko": "나과", "parent_id": top}))
+            .await,
+    );
+    let other = unit(app.create(&units, json!({"name_ko": "감사관"})).await);
+    let mut expected = Vec::new();
+    for (i, ko) in ["가", "다", "마", "바", "사", "자", "차"]
+        .iter()
+        .enumerate()
+    {
+        // Round-robin over the three units of the 실, and a twin of one name elsewhere.
+        let u = [top, a, b][i % 3];
+        for name in [format!("{ko}수"), format!("{ko}진")] {
+            app.create(
+                "/api/v1/employees",
+                json!({"agency_id": mois, "unit_id": u, "name_ko": name}),
+            )
+            .await;
+            expected.push(name);
+        }
+        if i == 2 {
+            for u in [b, other] {
+                app.create(
+                    "/api/v1/employees",
+                    json!({"agency_id": mois, "unit_id": u, "name_ko": "마수"}),
+                )
+                .await;
+            }
+            expected.push("마수".into());
+        }
+    }
+    expected.sort();
+    for limit in [1, 2, 3, 20] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = app
+                .get(&format!(
+                    "/api/v1/employees?unit={top}&limit={limit}{cursor}"
+                ))
+                .await;
+            assert_eq!(r.status, 200, "{:#}", r.body);
+            seen.extend(names(&r.body));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "limit={limit}");
+    }
+    // The agency filter still applies to each unit's page.
+    assert_eq!(
+        search(&app, &format!("unit={a}&agency={mois}")).await.len(),
+        4
+    );
+    assert!(
+        search(&app, &format!("unit={a}&agency={me}"))
+            .await
+            .is_empty()
+    );
+}
+
 both_backends!(
+    unit_listing_merges_the_units_in_name_order,
     two_syllable_partials_rank_exact_prefix_partial,
     initial_consonants_match,
     one_syllable_prefers_prefix,
