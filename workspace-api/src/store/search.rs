@@ -9,7 +9,12 @@
 //! three characters (민수, ㄱㅁㅅ, kim, 김) is one ordered index range that stops after a
 //! page, however many people match.
 //!
-//! A longer query (`mibin`, `kim mibin`, `9152508`) has no gram of its own. Every match holds
+//! A longer query (`mibin`, `kim mibin`, `9152508`) first reads the people one of whose names
+//! equals or starts with it: every prefix of a name field is stored as a gram too (see
+//! [`hangul::index_grams`]), ranked 0 or 1, and those ranks come before any other match, so
+//! when they fill the page (a common romanised given name is the start of hundreds of
+//! e-mail addresses) that one ordered range is the answer. Otherwise the query is verified.
+//! For that, a longer query has no gram of its own among the trigrams. Every match holds
 //! all its trigrams, so its candidates are the people holding its rarest trigram *and* the
 //! next rarest ones, [`JOINED`] in all (counted with a cap, see `rarest_grams`); only
 //! those few are read and ranked with `LIKE`. Trigrams of romanised names and of digits are
@@ -88,6 +93,10 @@ enum Plan {
     List,
     /// Text no longer than a stored gram: one ordered index range, ranks precomputed.
     Gram(String),
+    /// Longer text, first step: the people one of whose names equals or starts with it (rank
+    /// 0 or 1), from the stored prefixes, in order. They rank before every other match, so
+    /// when they fill the page, the page is complete; otherwise [`Plan::Verify`] reads it.
+    Prefix(String),
     /// Longer text: candidates hold every one of `grams` (rarest first), verified and
     /// ranked with `LIKE`.
     Verify { q: String, grams: Vec<String> },
@@ -111,14 +120,7 @@ impl Store {
             Some(q) if q.chars().count() <= hangul::MAX_GRAM && !q.contains('@') => {
                 Plan::Gram(q.to_owned())
             }
-            Some(q) => match self.rarest_grams(q).await? {
-                // Some trigram is held by nobody: nobody matches.
-                None => return Ok(vec![]),
-                Some(grams) => Plan::Verify {
-                    q: q.to_owned(),
-                    grams,
-                },
-            },
+            Some(q) => Plan::Prefix(q.to_owned()),
         };
         let units = match query.unit {
             None => None,
@@ -127,10 +129,21 @@ impl Store {
                 ids => Some(ids),
             },
         };
-        let (sql, binds) = search_sql(self.backend().collate(), query, &plan, units.as_deref());
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-            .fetch_all(self.pool())
-            .await?;
+        let mut rows = self.page(query, &plan, units.as_deref()).await?;
+        if let Plan::Prefix(q) = &plan
+            && (rows.len() as i64) < query.limit
+        {
+            // The names that equal or start with `q` do not fill the page: verify the rest.
+            let plan = match self.rarest_grams(q).await? {
+                // Some trigram is held by nobody: nobody matches.
+                None => return Ok(vec![]),
+                Some(grams) => Plan::Verify {
+                    q: q.clone(),
+                    grams,
+                },
+            };
+            rows = self.page(query, &plan, units.as_deref()).await?;
+        }
         let hit = |row: &AnyRow| -> Result<SearchHit, sqlx::Error> {
             Ok(SearchHit {
                 employee: employee_from_row(row)?,
@@ -139,6 +152,18 @@ impl Store {
             })
         };
         Ok(rows.iter().map(hit).collect::<Result<_, _>>()?)
+    }
+
+    async fn page(
+        &self,
+        query: &SearchQuery,
+        plan: &Plan,
+        units: Option<&[i64]>,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        let (sql, binds) = search_sql(self.backend().collate(), query, plan, units);
+        Ok(bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// `unit` and every unit below it; empty when `unit` does not exist.
@@ -232,13 +257,17 @@ fn search_sql(
             vec![],
             "e",
         ),
-        Plan::Gram(q) => {
+        Plan::Gram(q) | Plan::Prefix(q) => {
             let select = format!(
                 "SELECT {GRAM_COLUMNS}, g.rank AS rank FROM employee_grams g \
                  JOIN employees e ON e.id = g.employee_id"
             );
             let gram = b.push(Bind::Text(q.clone()));
-            (select, vec![format!("g.gram = {gram}")], "g")
+            let mut filters = vec![format!("g.gram = {gram}")];
+            if matches!(plan, Plan::Prefix(_)) {
+                filters.push("g.rank <= 1".to_owned());
+            }
+            (select, filters, "g")
         }
         Plan::Verify { q, grams } => {
             let rank = rank_case(&mut b, q);
