@@ -103,12 +103,26 @@ pub const SECONDARY_RANK: i64 = 3;
 /// One past the worst rank: "no match" in the verified search path.
 pub const NO_MATCH_RANK: i64 = 6;
 
-/// Adds every 1- to 3-character gram of a (normalised) field to `into`, each with the rank a
-/// query equal to the gram would give this field: 0 when the gram is the whole field, 1 when
-/// the field starts with it, 2 otherwise, but never better than `min_rank`. A gram seen in
-/// several fields keeps its best rank.
+/// Longest query (characters); also the longest field prefix stored (see [`index_grams`]).
+pub const MAX_QUERY: usize = 100;
+
+/// Adds every 1- to 3-character gram of a (normalised) name field to `into`, each with the
+/// rank a query equal to the gram would give this field: 0 when the gram is the whole field,
+/// 1 when the field starts with it, 2 otherwise, but never better than `min_rank`. A gram
+/// seen in several fields keeps its best rank.
+///
+/// Every longer prefix of the field (up to [`MAX_QUERY`] characters) is added too, ranked 0
+/// (the whole field) or 1: so the people a long query matches exactly or as a prefix of a
+/// name (`seonseo` → `seonseo.kim@…`, `kim mibin`) are one ordered index range as well, and
+/// the search reads them without verifying every holder of the query's trigrams.
 pub fn index_grams(field: &str, min_rank: i64, into: &mut BTreeMap<String, i64>) {
     add_grams(field, 1, 0, min_rank, into);
+    let chars: Vec<char> = field.chars().collect();
+    for len in MAX_GRAM + 1..=chars.len().min(MAX_QUERY) {
+        let rank = i64::from(len < chars.len()).max(min_rank);
+        let best = into.entry(chars[..len].iter().collect()).or_insert(rank);
+        *best = (*best).min(rank);
+    }
 }
 
 /// Like [`index_grams`] for a secondary field: grams of `min_len` to 3 characters, ranked
@@ -226,8 +240,22 @@ mod tests {
         assert_eq!(grams["min"], 1, "an e-mail prefix is never exact");
         assert!(!grams.contains_key("김수"));
         assert!(
-            !grams.contains_key("minsu"),
-            "grams stop at three characters"
+            !grams.contains_key("insu"),
+            "inside a field, grams stop at three characters"
+        );
+        // Longer prefixes of a name field: exact or prefix, an e-mail's never exact.
+        index_grams("kim minsu", 0, &mut grams);
+        assert_eq!(grams["kim minsu"], 0);
+        assert_eq!(grams["kim m"], 1);
+        assert_eq!(grams["minsu"], 1, "the e-mail's prefix");
+        assert_eq!(grams["minsu.kim"], 1);
+        assert!(!grams.contains_key("minsu.kim@"));
+        assert!(!grams.contains_key("im minsu"));
+        let mut long = BTreeMap::new();
+        index_grams(&"가".repeat(MAX_QUERY + 20), 0, &mut long);
+        assert_eq!(
+            long.keys().map(|g| g.chars().count()).max(),
+            Some(MAX_QUERY)
         );
     }
 

@@ -105,7 +105,7 @@ impl Check {
 
 /// Validates and normalises a search text: at most 100 characters, no control characters.
 pub fn search_text(q: &str) -> Result<String, ApiError> {
-    if q.chars().count() > 100 || q.chars().any(char::is_control) {
+    if q.chars().count() > crate::hangul::MAX_QUERY || q.chars().any(char::is_control) {
         return Err(ApiError::invalid_query(
             "q must be at most 100 printable characters.",
         ));

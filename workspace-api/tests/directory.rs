@@ -394,7 +394,160 @@ async fn unit_filter_takes_the_units_below(app: TestApp) {
         .assert_problem(400, "invalid_query");
 }
 
+/// A unit listed without text merges each unit's own page: names that interleave across the
+/// units, and the same name in two units, come out in one order, each once, page after page.
+async fn unit_listing_merges_the_units_in_name_order(app: TestApp) {
+    let (mois, me) = seed(&app).await;
+    let units = format!("/api/v1/agencies/{mois}/units");
+    let unit = |v: Value| v["id"].as_i64().unwrap();
+    let top = unit(app.create(&units, json!({"name_ko": "기획조정실"})).await);
+    let a = unit(
+        app.create(&units, json!({"name_ko": "가과", "parent_id": top}))
+            .await,
+    );
+    let b = unit(
+        app.create(&units, json!({"name_ko": "나과", "parent_id": top}))
+            .await,
+    );
+    let other = unit(app.create(&units, json!({"name_ko": "감사관"})).await);
+    let mut expected = Vec::new();
+    for (i, ko) in ["가", "다", "마", "바", "사", "자", "차"]
+        .iter()
+        .enumerate()
+    {
+        // Round-robin over the three units of the 실, and a twin of one name elsewhere.
+        let u = [top, a, b][i % 3];
+        for name in [format!("{ko}수"), format!("{ko}진")] {
+            app.create(
+                "/api/v1/employees",
+                json!({"agency_id": mois, "unit_id": u, "name_ko": name}),
+            )
+            .await;
+            expected.push(name);
+        }
+        if i == 2 {
+            for u in [b, other] {
+                app.create(
+                    "/api/v1/employees",
+                    json!({"agency_id": mois, "unit_id": u, "name_ko": "마수"}),
+                )
+                .await;
+            }
+            expected.push("마수".into());
+        }
+    }
+    expected.sort();
+    for limit in [1, 2, 3, 20] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = app
+                .get(&format!(
+                    "/api/v1/employees?unit={top}&limit={limit}{cursor}"
+                ))
+                .await;
+            assert_eq!(r.status, 200, "{:#}", r.body);
+            seen.extend(names(&r.body));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "limit={limit}");
+    }
+    // The agency filter still applies to each unit's page.
+    assert_eq!(
+        search(&app, &format!("unit={a}&agency={mois}")).await.len(),
+        4
+    );
+    assert!(
+        search(&app, &format!("unit={a}&agency={me}"))
+            .await
+            .is_empty()
+    );
+}
+
+/// A long query reads the names equal to it or starting with it first (stored prefixes), then
+/// verifies the rest: the pages are one order, exact, prefix, partial, secondary, each once,
+/// whichever step serves them.
+async fn long_queries_page_from_name_prefixes_into_verified_matches(app: TestApp) {
+    let (mois, me) = seed(&app).await;
+    let people = [
+        ("가가", "Tanaka", None, None, mois),
+        ("나04", "Tanaka Jiro", None, None, mois),
+        ("나01", "Tanaka Ichi", None, None, mois),
+        ("나03", "Tanaka Saburo", None, None, mois),
+        ("나02", "Tanaka Ni", None, None, mois),
+        ("나00", "Tanakayama", None, None, mois),
+        (
+            "다다",
+            "Other Person",
+            Some("tanaka.o@mois.go.kr"),
+            None,
+            mois,
+        ),
+        ("마마", "Kim Tanaka", None, None, mois),
+        ("라라", "Mitanaka", None, None, mois),
+        ("바바", "Lee Su", None, Some("Tanaka Building 3F"), mois),
+        ("사사", "Tanaka Go", None, None, me),
+    ];
+    for (ko, en, email, location, agency) in people {
+        app.create(
+            "/api/v1/employees",
+            json!({"agency_id": agency, "name_ko": ko, "name_en": en, "email": email,
+                   "location": location}),
+        )
+        .await;
+    }
+    // Exact, then the prefixes (names and e-mail) by name, then partials, then a location.
+    let expected = [
+        "가가", "나00", "나01", "나02", "나03", "나04", "다다", "사사", "라라", "마마", "바바",
+    ];
+    for limit in [1, 2, 3, 5, 20] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = app
+                .get(&format!("/api/v1/employees?q=tanaka&limit={limit}{cursor}"))
+                .await;
+            assert_eq!(r.status, 200, "{:#}", r.body);
+            seen.extend(names(&r.body));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "limit={limit}");
+    }
+    // Filters hold on the prefix step too.
+    assert_eq!(
+        search(&app, &format!("q=tanaka&agency={me}")).await,
+        ["사사"]
+    );
+    assert_eq!(
+        search(&app, &format!("q=tanaka&agency={mois}&limit=3")).await,
+        ["가가", "나00", "나01"]
+    );
+    assert_eq!(search(&app, "q=tanaka%20jiro").await, ["나04"]);
+    assert_eq!(search(&app, "q=tanaka.o").await, ["다다"]);
+    // An edit moves the person out of the prefixes and into the partial matches.
+    let found = app.get("/api/v1/employees?q=tanaka%20ni").await;
+    let id = found.body["items"][0]["id"].as_i64().unwrap();
+    let uri = format!("/api/v1/employees/{id}");
+    let etag = app.get(&uri).await.etag();
+    let r = app
+        .patch(&uri, Some(&etag), json!({"name_en": "Ni Tanaka"}))
+        .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    assert!(search(&app, "q=tanaka%20ni").await.is_empty());
+    assert_eq!(search(&app, "q=ni%20tanaka").await, ["나02"]);
+    let all = search(&app, "q=tanaka&limit=20").await;
+    assert_eq!(all.iter().position(|n| n == "나02"), Some(7), "{all:?}");
+}
+
 both_backends!(
+    long_queries_page_from_name_prefixes_into_verified_matches,
+    unit_listing_merges_the_units_in_name_order,
     two_syllable_partials_rank_exact_prefix_partial,
     initial_consonants_match,
     one_syllable_prefers_prefix,

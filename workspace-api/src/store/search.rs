@@ -9,7 +9,12 @@
 //! three characters (민수, ㄱㅁㅅ, kim, 김) is one ordered index range that stops after a
 //! page, however many people match.
 //!
-//! A longer query (`mibin`, `kim mibin`, `9152508`) has no gram of its own. Every match holds
+//! A longer query (`mibin`, `kim mibin`, `9152508`) first reads the people one of whose names
+//! equals or starts with it: every prefix of a name field is stored as a gram too (see
+//! [`hangul::index_grams`]), ranked 0 or 1, and those ranks come before any other match, so
+//! when they fill the page (a common romanised given name is the start of hundreds of
+//! e-mail addresses) that one ordered range is the answer. Otherwise the query is verified.
+//! For that, a longer query has no gram of its own among the trigrams. Every match holds
 //! all its trigrams, so its candidates are the people holding its rarest trigram *and* the
 //! next rarest ones, [`JOINED`] in all (counted with a cap, see `rarest_grams`); only
 //! those few are read and ranked with `LIKE`. Trigrams of romanised names and of digits are
@@ -20,8 +25,11 @@
 //! index, which on a `WITHOUT ROWID` table carries the primary-key columns after
 //! `employee_id`).
 //!
-//! The unit filter takes the unit and every unit below it (a 국 with its 과), through a
-//! recursive query over `units.parent_id`.
+//! The unit filter takes the unit and every unit below it (a 국 with its 과): their ids are
+//! read first (a recursive query over `units.parent_id`) and bound as a list. Listing a unit
+//! without text reads each unit's first page from `employees_unit_name` (`unit_id`, then
+//! sort name) and merges those few rows ([`unit_pages`]): one `IN` over the units would read
+//! and sort every member of a 국 (thousands) for each page.
 
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -85,6 +93,10 @@ enum Plan {
     List,
     /// Text no longer than a stored gram: one ordered index range, ranks precomputed.
     Gram(String),
+    /// Longer text, first step: the people one of whose names equals or starts with it (rank
+    /// 0 or 1), from the stored prefixes, in order. They rank before every other match, so
+    /// when they fill the page, the page is complete; otherwise [`Plan::Verify`] reads it.
+    Prefix(String),
     /// Longer text: candidates hold every one of `grams` (rarest first), verified and
     /// ranked with `LIKE`.
     Verify { q: String, grams: Vec<String> },
@@ -108,19 +120,30 @@ impl Store {
             Some(q) if q.chars().count() <= hangul::MAX_GRAM && !q.contains('@') => {
                 Plan::Gram(q.to_owned())
             }
-            Some(q) => match self.rarest_grams(q).await? {
+            Some(q) => Plan::Prefix(q.to_owned()),
+        };
+        let units = match query.unit {
+            None => None,
+            Some(unit) => match self.unit_and_below(unit).await? {
+                ids if ids.is_empty() => return Ok(vec![]),
+                ids => Some(ids),
+            },
+        };
+        let mut rows = self.page(query, &plan, units.as_deref()).await?;
+        if let Plan::Prefix(q) = &plan
+            && (rows.len() as i64) < query.limit
+        {
+            // The names that equal or start with `q` do not fill the page: verify the rest.
+            let plan = match self.rarest_grams(q).await? {
                 // Some trigram is held by nobody: nobody matches.
                 None => return Ok(vec![]),
                 Some(grams) => Plan::Verify {
-                    q: q.to_owned(),
+                    q: q.clone(),
                     grams,
                 },
-            },
-        };
-        let (sql, binds) = search_sql(self.backend().collate(), query, &plan);
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-            .fetch_all(self.pool())
-            .await?;
+            };
+            rows = self.page(query, &plan, units.as_deref()).await?;
+        }
         let hit = |row: &AnyRow| -> Result<SearchHit, sqlx::Error> {
             Ok(SearchHit {
                 employee: employee_from_row(row)?,
@@ -129,6 +152,30 @@ impl Store {
             })
         };
         Ok(rows.iter().map(hit).collect::<Result<_, _>>()?)
+    }
+
+    async fn page(
+        &self,
+        query: &SearchQuery,
+        plan: &Plan,
+        units: Option<&[i64]>,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        let (sql, binds) = search_sql(self.backend().collate(), query, plan, units);
+        Ok(bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// `unit` and every unit below it; empty when `unit` does not exist.
+    async fn unit_and_below(&self, unit: UnitId) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = $1 \
+             UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) \
+             SELECT id FROM sub",
+        )
+        .bind(unit.0)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// The [`JOINED`] query grams with the fewest index entries, rarest first (counted up to
@@ -192,9 +239,17 @@ fn bind_all(mut q: AnyQuery<'_>, binds: Binds) -> AnyQuery<'_> {
     q
 }
 
-/// Builds the page query of a plan. All plans order by `(rank, name_ko_norm, id)` and take
-/// the cursor as a keyset position in that order.
-fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds) {
+/// Builds the page query of a plan, within `units` when given. All plans order by
+/// `(rank, name_ko_norm, id)` and take the cursor as a keyset position in that order.
+fn search_sql(
+    collate: &str,
+    query: &SearchQuery,
+    plan: &Plan,
+    units: Option<&[i64]>,
+) -> (String, Binds) {
+    if let (Plan::List, Some(units)) = (plan, units) {
+        return unit_pages(collate, query, units);
+    }
     let mut b = Binds::default();
     let (select, mut filters, key) = match plan {
         Plan::List => (
@@ -202,13 +257,17 @@ fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds
             vec![],
             "e",
         ),
-        Plan::Gram(q) => {
+        Plan::Gram(q) | Plan::Prefix(q) => {
             let select = format!(
                 "SELECT {GRAM_COLUMNS}, g.rank AS rank FROM employee_grams g \
                  JOIN employees e ON e.id = g.employee_id"
             );
             let gram = b.push(Bind::Text(q.clone()));
-            (select, vec![format!("g.gram = {gram}")], "g")
+            let mut filters = vec![format!("g.gram = {gram}")];
+            if matches!(plan, Plan::Prefix(_)) {
+                filters.push("g.rank <= 1".to_owned());
+            }
+            (select, filters, "g")
         }
         Plan::Verify { q, grams } => {
             let rank = rank_case(&mut b, q);
@@ -219,14 +278,8 @@ fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds
     if let Some(agency) = query.agency {
         filters.push(format!("{key}.agency_id = {}", b.push(Bind::Int(agency.0))));
     }
-    let mut with = String::new();
-    if let Some(unit) = query.unit {
-        let unit = b.push(Bind::Int(unit.0));
-        with = format!(
-            "WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = {unit} \
-             UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) "
-        );
-        filters.push("e.unit_id IN (SELECT id FROM sub)".to_owned());
+    if let Some(units) = units {
+        filters.push(format!("e.unit_id IN ({})", int_list(&mut b, units)));
     }
     let mut outer = vec![format!("s.rank < {}", hangul::NO_MATCH_RANK)];
     if let Some((r, name, id)) = &query.after {
@@ -247,9 +300,55 @@ fn search_sql(collate: &str, query: &SearchQuery, plan: &Plan) -> (String, Binds
         format!(" WHERE {}", filters.join(" AND "))
     };
     let sql = format!(
-        "{with}SELECT * FROM ({select}{where_inner}) s \
+        "SELECT * FROM ({select}{where_inner}) s \
          WHERE {} ORDER BY s.rank, s.name_ko_norm{collate}, s.id LIMIT {limit}",
         outer.join(" AND ")
+    );
+    (sql, b)
+}
+
+/// Placeholders of `values`, comma-separated.
+fn int_list(b: &mut Binds, values: &[i64]) -> String {
+    let ps: Vec<String> = values.iter().map(|v| b.push(Bind::Int(*v))).collect();
+    ps.join(", ")
+}
+
+/// Lists `units` by name: each unit's next page from `employees_unit_name`, merged. Reads at
+/// most a page per unit whatever the units' size.
+fn unit_pages(collate: &str, query: &SearchQuery, units: &[i64]) -> (String, Binds) {
+    let mut b = Binds::default();
+    let limit = b.push(Bind::Int(query.limit));
+    let mut common = Vec::new();
+    if let Some(agency) = query.agency {
+        common.push(format!("e.agency_id = {}", b.push(Bind::Int(agency.0))));
+    }
+    // Every row of a list ranks 0: a cursor of a later rank is past the end.
+    if let Some((r, name, id)) = &query.after {
+        let (r, n, i) = (
+            b.push(Bind::Int(*r)),
+            b.push(Bind::Text(name.clone())),
+            b.push(Bind::Int(*id)),
+        );
+        common.push(format!(
+            "{r} <= 0 AND ({r} < 0 OR e.name_ko_norm{collate} > {n} \
+             OR (e.name_ko_norm{collate} = {n} AND e.id > {i}))"
+        ));
+    }
+    let parts: Vec<String> = units
+        .iter()
+        .map(|unit| {
+            let mut w = vec![format!("e.unit_id = {}", b.push(Bind::Int(*unit)))];
+            w.extend(common.iter().cloned());
+            format!(
+                "SELECT * FROM (SELECT {COLUMNS}, 0 AS rank FROM employees e WHERE {} \
+                 ORDER BY e.name_ko_norm{collate}, e.id LIMIT {limit}) p",
+                w.join(" AND ")
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT * FROM ({}) s ORDER BY s.name_ko_norm{collate}, s.id LIMIT {limit}",
+        parts.join(" UNION ALL ")
     );
     (sql, b)
 }
@@ -324,7 +423,7 @@ mod tests {
             q: query.q.clone().unwrap(),
             grams: vec!["x'; ".into(), "; d".into()],
         };
-        let (sql, binds) = search_sql(" COLLATE \"C\"", &query, &plan);
+        let (sql, binds) = search_sql(" COLLATE \"C\"", &query, &plan, Some(&[4, 5]));
         assert!(!sql.contains("drop") && !sql.contains("김"), "{sql}");
         // Every bound value has its placeholder, and no placeholder lacks a value.
         let n = binds.0.len();
