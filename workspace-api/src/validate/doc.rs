@@ -203,3 +203,97 @@ pub fn equipment() -> Schema {
         .build()
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Check;
+
+    fn pattern_of(o: &Object) -> regex::Regex {
+        regex::Regex::new(o.pattern.as_deref().expect("a pattern")).expect("a valid pattern")
+    }
+
+    fn documented(pattern: &str, s: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(s)
+    }
+
+    const SAMPLES: &[&str] = &[
+        "김민수",
+        " 김민수 ",
+        "",
+        "   ",
+        "\u{3000}",
+        "a\u{0}b",
+        "a\u{1b}b",
+        "a\u{85}b",
+        "a\u{9f}b",
+        "a\u{a0}b",
+        "tab\there",
+        "line\nbreak",
+        "cr\rhere",
+        "\t",
+        "kim@mois.go.kr",
+        "not an e-mail",
+        "a@b",
+        "a@@b.kr",
+        "044-205-1234",
+        "+82 (44) 205",
+        "044.205",
+        "https://photo.example/1.jpg",
+        "ftp://x",
+    ];
+
+    /// The direction that matters: whatever the document calls valid, the handlers accept;
+    /// and the plainly invalid samples are refused by both.
+    #[test]
+    fn documented_text_is_accepted_by_check() {
+        for &s in SAMPLES {
+            let check = |f: &dyn Fn(&mut Check, &mut String)| {
+                let mut c = Check::default();
+                f(&mut c, &mut s.to_owned());
+                c.finish().is_ok()
+            };
+            let required = check(&|c, v| c.text("f", v, 100, true));
+            let optional = check(&|c, v| c.text("f", v, 100, false));
+            if documented(NOT_BLANK, s) {
+                assert!(required, "{s:?}");
+            }
+            if documented(PRINTABLE, s) {
+                assert!(optional, "{s:?}");
+            }
+            for (schema, f) in [
+                (
+                    email(),
+                    &(|c: &mut Check, v: &mut String| c.email("f", &mut Some(v.clone())))
+                        as &dyn Fn(&mut Check, &mut String),
+                ),
+                (phone(), &|c, v| c.phone("f", &mut Some(v.clone()))),
+                (url(), &|c, v| c.url("f", &mut Some(v.clone()))),
+            ] {
+                if pattern_of(&schema).is_match(s) {
+                    assert!(check(f), "{s:?} matches {:?}", schema.pattern);
+                }
+            }
+        }
+        for bad in ["", "   ", "a\u{0}b", "a\u{85}b", "tab\there"] {
+            assert!(!documented(NOT_BLANK, bad), "{bad:?}");
+        }
+        assert!(documented(LINES, "tab\there\nand a line"));
+        assert!(!documented(LINES, "cr\rhere"));
+        assert!(documented(RICH, "cr\r\nhere"));
+        assert!(!pattern_of(&email()).is_match("not an e-mail"));
+        assert!(!pattern_of(&phone()).is_match("044.205"));
+        assert!(!pattern_of(&url()).is_match("ftp://x"));
+    }
+
+    #[test]
+    fn documented_keys_are_valid_extra_keys() {
+        let key = pattern_of(&extra_key());
+        for k in ["duty", "fax_2", "2fax", "Fax", "", "a-b", &"a".repeat(33)] {
+            if key.is_match(k) {
+                assert!(crate::model::valid_extra_key(k), "{k:?}");
+            }
+        }
+        assert!(key.is_match("duty") && !key.is_match("2fax"));
+    }
+}
