@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::validate::doc;
+
 mod directory;
 pub use directory::*;
 mod announcements;
@@ -129,9 +131,12 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgency {
+    #[schema(schema_with = doc::code)]
     pub code: String,
+    #[schema(schema_with = doc::name)]
     pub name_ko: String,
     #[serde(default)]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: String,
 }
 
@@ -139,16 +144,20 @@ pub struct NewAgency {
 #[serde(deny_unknown_fields)]
 pub struct AgencyPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name)]
     pub name_ko: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
+    #[schema(schema_with = doc::name)]
     pub name_ko: String,
     #[serde(default)]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: String,
     #[serde(default)]
     pub parent_id: Option<UnitId>,
@@ -162,8 +171,10 @@ pub struct NewUnit {
 #[serde(deny_unknown_fields)]
 pub struct UnitPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name)]
     pub name_ko: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: Option<String>,
     #[serde(
         default,
@@ -181,22 +192,31 @@ pub struct NewEmployee {
     pub agency_id: AgencyId,
     #[serde(default)]
     pub unit_id: Option<UnitId>,
+    #[schema(schema_with = doc::name)]
     pub name_ko: String,
     #[serde(default)]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: String,
     #[serde(default)]
+    #[schema(schema_with = doc::text_opt)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = doc::text_opt)]
     pub grade: String,
     #[serde(default)]
+    #[schema(schema_with = doc::phone)]
     pub office_phone: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = doc::phone)]
     pub mobile: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = doc::email)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = doc::text_or_null)]
     pub location: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = doc::url)]
     pub photo_url: Option<String>,
     /// Must be a position of the same agency; then `title` must be left out (it is copied
     /// from the position).
@@ -207,6 +227,7 @@ pub struct NewEmployee {
     pub grade_id: Option<GradeId>,
     /// Extra field values by key; unknown keys and values of the wrong kind are refused.
     #[serde(default)]
+    #[schema(schema_with = doc::extra_values)]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -223,42 +244,51 @@ pub struct EmployeePatch {
     )]
     pub unit_id: Option<Option<UnitId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name)]
     pub name_ko: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::text_opt)]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::text_opt)]
     pub grade: Option<String>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(schema_with = doc::phone)]
     pub office_phone: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(schema_with = doc::phone)]
     pub mobile: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(schema_with = doc::email)]
     pub email: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(schema_with = doc::text_or_null)]
     pub location: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(schema_with = doc::url)]
     pub photo_url: Option<Option<String>>,
     #[serde(
         default,
@@ -275,6 +305,7 @@ pub struct EmployeePatch {
     /// Merged into the stored values: a key set to a value sets it, a key set to `null` (or
     /// to an empty string) removes it, keys left out stay.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::extra_changes)]
     pub extra: Option<BTreeMap<String, Option<String>>>,
 }
 

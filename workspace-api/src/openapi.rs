@@ -6,16 +6,18 @@
 //! response, the `Idempotency-Key` header of POSTs, the security schemes and the `/api/v1` prefix to every operation in one place,
 //! so no handler can forget them.
 
+mod links;
+
 use std::collections::HashMap;
 use utoipa::openapi::Required;
 
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref};
+use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr};
 
 use utoipa::{PartialSchema, ToSchema};
 
@@ -51,6 +53,7 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
         }
         for op in operations(&mut item) {
             add_problem_response(op);
+            constrain_parameters(op);
         }
         paths.paths.insert(format!("{PREFIX}{path}"), item);
     }
@@ -60,6 +63,15 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
     let mut schemas = vec![(ProblemDoc::name().into_owned(), ProblemDoc::schema())];
     ProblemDoc::schemas(&mut schemas);
     components.schemas.extend(schemas);
+    for (name, schema) in components.schemas.iter_mut() {
+        if name.ends_with("Id")
+            && let RefOr::T(Schema::Object(id)) = schema
+        {
+            positive_id(id);
+        }
+    }
+    links::add_links(&mut doc);
+    let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
@@ -134,9 +146,12 @@ fn add_idempotency_key(op: &mut Operation) {
              24 h answers the first response again (with `Idempotency-Replayed: true`).",
         ))
         .schema(Some(
+            // What `idempotency::parse_key` accepts: printable ASCII without spaces.
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .max_length(Some(255)),
+                .min_length(Some(1))
+                .max_length(Some(crate::idempotency::MAX_KEY_LEN))
+                .pattern(Some("^[!-~]+$")),
         ))
         .build();
     op.parameters
@@ -157,4 +172,47 @@ fn add_problem_response(op: &mut Operation) {
     op.responses
         .responses
         .insert("default".to_owned(), problem.into());
+}
+
+/// States the rules that the shared extractors enforce on parameters, for every operation
+/// at once: ids are positive (no row has another), `If-Match` is one strong ETag of ours
+/// (`"v<version>"`; anything else can never match), `limit` is 1 to [`paging::MAX_LIMIT`]
+/// and `cursor` is the base64url text the previous page gave.
+///
+/// [`paging::MAX_LIMIT`]: crate::paging::MAX_LIMIT
+fn constrain_parameters(op: &mut Operation) {
+    for param in op.parameters.iter_mut().flatten() {
+        let RefOr::T(param) = param else { continue };
+        let Some(RefOr::T(Schema::Object(schema))) = param.schema.as_mut() else {
+            continue;
+        };
+        match (&param.parameter_in, param.name.as_str()) {
+            (ParameterIn::Path, _) => positive_id(schema),
+            (ParameterIn::Header, "If-Match") => {
+                schema.pattern = Some(r#"^"v[1-9][0-9]{0,17}"$"#.to_owned());
+                schema.examples = vec!["\"v1\"".into()];
+            }
+            (ParameterIn::Query, "limit") => {
+                schema.minimum = Some(1.into());
+                schema.maximum = Some(crate::paging::MAX_LIMIT.into());
+            }
+            (ParameterIn::Query, "cursor") => {
+                schema.pattern = Some("^[A-Za-z0-9_-]*$".to_owned());
+                schema.max_length = Some(crate::paging::MAX_CURSOR_LEN);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every id the API hands out is a positive integer.
+fn positive_id(schema: &mut Object) {
+    let integer = match &schema.schema_type {
+        SchemaType::Type(t) => *t == Type::Integer,
+        SchemaType::Array(ts) => ts.contains(&Type::Integer),
+        _ => false,
+    };
+    if integer {
+        schema.minimum = Some(1.into());
+    }
 }

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 /// Longer strings are not cursors we made; refuse before decoding.
-const MAX_CURSOR_LEN: usize = 1024;
+pub(crate) const MAX_CURSOR_LEN: usize = 1024;
 
 /// One page of a list.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]

@@ -4,6 +4,8 @@
 
 use crate::error::ApiError;
 
+pub mod doc;
+
 /// Collects field errors while normalising values in place.
 #[derive(Debug, Default)]
 pub struct Check {

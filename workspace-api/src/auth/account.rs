@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::{AccountId, Role, Scope, Scopes, TokenId};
 use crate::model::{AgencyId, EmployeeId, present};
+use crate::validate::doc;
 
 impl Serialize for Role {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -60,9 +61,12 @@ pub enum RoleName {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[schema(schema_with = doc::login)]
     pub login: String,
+    #[schema(schema_with = doc::new_password)]
     pub password: String,
     #[serde(default)]
+    #[schema(schema_with = doc::name_opt)]
     pub display_name: String,
     pub role: RoleName,
     pub agency_id: Option<AgencyId>,
@@ -74,6 +78,7 @@ pub struct NewAccount {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub login: String,
+    #[schema(schema_with = doc::password)]
     pub password: String,
 }
 
@@ -81,9 +86,12 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(schema_with = doc::name)]
     pub name: String,
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
     /// 1–365; 30 when absent.
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<i64>,
 }
 
@@ -120,6 +128,7 @@ pub struct NewSession {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
+    #[schema(schema_with = doc::name_opt)]
     pub display_name: Option<String>,
     pub role: Option<RoleName>,
     #[serde(default, deserialize_with = "present")]
@@ -136,6 +145,7 @@ pub struct AccountPatch {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
+    #[schema(schema_with = doc::new_password)]
     pub new_password: String,
 }
 
@@ -143,6 +153,8 @@ pub struct PasswordReset {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    #[schema(schema_with = doc::password)]
     pub current_password: String,
+    #[schema(schema_with = doc::new_password)]
     pub new_password: String,
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AgencyId, AnnouncementId, ProjectId, present};
 use crate::auth::AccountId;
+use crate::validate::doc;
 
 /// Who an announcement is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -73,14 +74,17 @@ pub struct NewAnnouncement {
     /// Required for scope `project`, refused otherwise.
     #[serde(default)]
     pub project_id: Option<ProjectId>,
+    #[schema(schema_with = doc::title)]
     pub title: String,
     /// HTML; sanitised before it is stored.
     #[serde(default)]
+    #[schema(schema_with = doc::rich_text)]
     pub body: String,
     #[serde(default)]
     pub pinned: bool,
     /// Must lie in the future.
     #[serde(default)]
+    #[schema(maximum = 253_402_300_799_999_i64)]
     pub expires_ms: Option<i64>,
 }
 
@@ -90,8 +94,10 @@ pub struct NewAnnouncement {
 #[serde(deny_unknown_fields)]
 pub struct AnnouncementPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::title)]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::rich_text)]
     pub body: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{AgencyId, id_type};
+use crate::validate::doc;
 
 id_type!(/// A position (직위) of one agency, e.g. 과장.
     PositionId);
@@ -42,8 +43,10 @@ catalogue_entry!(/// A grade (직급) in an agency's catalogue.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCatalogueEntry {
+    #[schema(schema_with = doc::name)]
     pub name_ko: String,
     #[serde(default)]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: String,
     #[serde(default)]
     pub sort_order: i64,
@@ -55,8 +58,10 @@ pub struct NewCatalogueEntry {
 #[serde(deny_unknown_fields)]
 pub struct CatalogueEntryPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name)]
     pub name_ko: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name_opt)]
     pub name_en: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
@@ -111,9 +116,12 @@ pub struct ExtraField {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewExtraField {
+    #[schema(schema_with = doc::extra_key)]
     pub key: String,
+    #[schema(schema_with = doc::name)]
     pub label_ko: String,
     #[serde(default)]
+    #[schema(schema_with = doc::name_opt)]
     pub label_en: String,
     pub kind: ExtraKind,
     #[serde(default)]
@@ -128,8 +136,10 @@ pub struct NewExtraField {
 #[serde(deny_unknown_fields)]
 pub struct ExtraFieldPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name)]
     pub label_ko: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name_opt)]
     pub label_en: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub searchable: Option<bool>,

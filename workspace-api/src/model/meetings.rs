@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AgencyId, BookingId, ConferenceRoomId, MeetingId, ProjectId, present};
 use crate::auth::AccountId;
+use crate::validate::doc;
 
 /// 9999-12-31T23:59:59.999Z: later times are typos, not plans.
 pub const MAX_MS: i64 = 253_402_300_799_999;
@@ -33,12 +34,17 @@ pub struct ConferenceRoom {
 #[serde(deny_unknown_fields)]
 pub struct NewConferenceRoom {
     pub agency_id: AgencyId,
+    #[schema(schema_with = doc::name)]
     pub site: String,
+    #[schema(schema_with = doc::name)]
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = doc::name_opt)]
     pub floor: String,
+    #[schema(minimum = 1, maximum = 10_000)]
     pub capacity: i64,
     #[serde(default)]
+    #[schema(schema_with = doc::equipment)]
     pub equipment: Vec<String>,
 }
 
@@ -47,14 +53,19 @@ pub struct NewConferenceRoom {
 #[serde(deny_unknown_fields)]
 pub struct ConferenceRoomPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name)]
     pub site: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name)]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::name_opt)]
     pub floor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 10_000)]
     pub capacity: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::equipment)]
     pub equipment: Option<Vec<String>>,
 }
 
@@ -75,12 +86,17 @@ pub struct Booking {
     pub version: i64,
 }
 
+/// `[start_ms, end_ms)`: `end_ms` after `start_ms`, at most 7 days later, not yet over.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"start_ms": 4_102_448_400_000_i64, "end_ms": 4_102_452_000_000_i64, "title": "주간 점검"}))]
 #[serde(deny_unknown_fields)]
 pub struct NewBooking {
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
     pub start_ms: i64,
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
     pub end_ms: i64,
     #[serde(default)]
+    #[schema(schema_with = doc::text_opt)]
     pub title: String,
 }
 
@@ -121,15 +137,22 @@ pub struct NamedAccount {
     pub display_name: String,
 }
 
+/// `end_ms` is after `start_ms` and at most 7 days later.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"title": "부처 협업 회의", "start_ms": 4_102_448_400_000_i64, "end_ms": 4_102_452_000_000_i64}))]
 #[serde(deny_unknown_fields)]
 pub struct NewMeeting {
+    #[schema(schema_with = doc::title)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = doc::meeting_description)]
     pub description: String,
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
     pub start_ms: i64,
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
     pub end_ms: i64,
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub attendees: Vec<AccountId>,
     #[serde(default)]
     pub project_id: Option<ProjectId>,
@@ -144,14 +167,19 @@ pub struct NewMeeting {
 #[serde(deny_unknown_fields)]
 pub struct MeetingPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::title)]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::meeting_description)]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
     pub start_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
     pub end_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 500)]
     pub attendees: Option<Vec<AccountId>>,
     #[serde(
         default,
@@ -182,6 +210,7 @@ pub struct MyMeetings {
 pub struct NewGuestLink {
     /// 1–720; 24 when absent.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 720)]
     pub expires_in_hours: Option<i64>,
 }
 
@@ -211,8 +240,10 @@ pub struct GuestLinkInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuestJoin {
+    #[schema(max_length = 128)]
     pub secret: String,
     /// The name the others see.
+    #[schema(schema_with = doc::guest_name)]
     pub name: String,
 }
 

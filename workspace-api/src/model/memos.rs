@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AgencyId, MemoId, ProjectId, UnitId};
 use crate::auth::AccountId;
+use crate::validate::doc;
 
 /// Disclosure label (공개 / 부분공개 / 비공개) under the Official Information Disclosure Act.
 /// A label only: who may read a memo is decided by its share list, never by the label.
@@ -99,9 +100,11 @@ impl From<Memo> for MemoSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMemo {
+    #[schema(schema_with = doc::title)]
     pub title: String,
     /// HTML; sanitised before it is stored.
     #[serde(default)]
+    #[schema(schema_with = doc::rich_text)]
     pub body: String,
     #[serde(default)]
     pub classification: Classification,
@@ -111,8 +114,10 @@ pub struct NewMemo {
 #[serde(deny_unknown_fields)]
 pub struct MemoPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::title)]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::rich_text)]
     pub body: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<Classification>,
@@ -187,6 +192,7 @@ pub struct MemoShare {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemoShares {
+    #[schema(max_items = 100)]
     pub shares: Vec<MemoShare>,
 }
 

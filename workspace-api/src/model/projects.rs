@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AgencyId, ProjectId};
 use crate::auth::AccountId;
+use crate::validate::doc;
 
 /// A member's role in one project. Leads manage the project (settings, agencies, members,
 /// columns); members and leads write tasks; viewers only read.
@@ -89,16 +90,20 @@ pub struct BoardColumn {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
+    #[schema(schema_with = doc::title)]
     pub name_ko: String,
     #[serde(default)]
+    #[schema(schema_with = doc::text_opt)]
     pub name_en: String,
     #[serde(default)]
+    #[schema(schema_with = doc::description)]
     pub description: String,
     /// Defaults to the creator's agency; only a system administrator may name another.
     #[serde(default)]
     pub lead_agency_id: Option<AgencyId>,
     /// Participating agencies besides the lead agency.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub agency_ids: Vec<AgencyId>,
     #[serde(default)]
     pub public: bool,
@@ -109,10 +114,13 @@ pub struct NewProject {
 #[serde(deny_unknown_fields)]
 pub struct ProjectPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::title)]
     pub name_ko: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::text_opt)]
     pub name_en: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::description)]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
@@ -147,7 +155,9 @@ pub struct MemberPatch {
 #[serde(deny_unknown_fields)]
 pub struct NewColumn {
     /// 2–32 of `a-z 0-9 -`, unique in the project; never changes.
+    #[schema(pattern = "^[a-z0-9-]{2,32}$", min_length = 2, max_length = 32)]
     pub key: String,
+    #[schema(schema_with = doc::column_name)]
     pub name: String,
     #[serde(default)]
     pub done: bool,
@@ -159,9 +169,11 @@ pub struct NewColumn {
 #[serde(deny_unknown_fields)]
 pub struct ColumnPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::column_name)]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
     pub position: Option<i64>,
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CommentId, ProjectId, TaskId, present};
 use crate::auth::AccountId;
+use crate::validate::doc;
 
 /// How urgent a task is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -66,21 +67,28 @@ pub struct Task {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTask {
+    #[schema(schema_with = doc::title)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = doc::description)]
     pub description: String,
     /// Column key; the leftmost column when absent. The task goes to the column's end.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9-]{2,32}$", min_length = 2, max_length = 32)]
     pub column: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub assignees: Vec<AccountId>,
     #[serde(default)]
+    #[schema(schema_with = doc::date)]
     pub start_date: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = doc::date)]
     pub due_date: Option<String>,
     #[serde(default)]
     pub priority: Priority,
     #[serde(default)]
+    #[schema(schema_with = doc::labels)]
     pub labels: Vec<String>,
 }
 
@@ -90,30 +98,34 @@ pub struct NewTask {
 #[serde(deny_unknown_fields)]
 pub struct TaskPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::title)]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::description)]
     pub description: Option<String>,
     /// The whole new set of assignees.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 50)]
     pub assignees: Option<Vec<AccountId>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = doc::date)]
     pub start_date: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = doc::date)]
     pub due_date: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// The whole new set of labels.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = doc::labels)]
     pub labels: Option<Vec<String>>,
 }
 
@@ -122,6 +134,7 @@ pub struct TaskPatch {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskMove {
+    #[schema(pattern = "^[a-z0-9-]{2,32}$", min_length = 2, max_length = 32)]
     pub column: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<TaskId>,
@@ -158,5 +171,6 @@ pub struct Comment {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
+    #[schema(schema_with = doc::comment)]
     pub body: String,
 }

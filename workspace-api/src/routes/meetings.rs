@@ -48,6 +48,7 @@ pub struct MeetingListParams {
 pub struct MyMeetingsParams {
     /// The caller's UTC offset in minutes, which decides where "today" starts; 540 (KST)
     /// when absent.
+    #[param(minimum = -720, maximum = 840)]
     tz_offset_min: Option<i64>,
 }
 

@@ -34,6 +34,7 @@ const CAPACITY_MAX: i64 = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct RoomListParams {
     /// Exact building/site, e.g. `국회 본관`.
+    #[param(max_length = 100)]
     site: Option<String>,
     /// Rooms seating at least this many.
     min_capacity: Option<i64>,
@@ -48,8 +49,10 @@ pub struct RoomListParams {
 #[serde(deny_unknown_fields)]
 pub struct BookingListParams {
     /// Start of the window (Unix ms, inclusive).
+    #[param(example = 1_767_225_600_000_i64)]
     from: i64,
     /// End of the window (Unix ms, exclusive); after `from`.
+    #[param(example = 1_767_830_400_000_i64)]
     to: i64,
     cursor: Option<String>,
     limit: Option<i64>,

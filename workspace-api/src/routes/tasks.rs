@@ -35,6 +35,12 @@ pub struct PageParams {
 #[serde(deny_unknown_fields)]
 pub struct ColumnTaskParams {
     /// Column key.
+    #[param(
+        pattern = "^[a-z0-9-]{2,32}$",
+        min_length = 2,
+        max_length = 32,
+        example = "todo"
+    )]
     column: String,
     cursor: Option<String>,
     limit: Option<i64>,
