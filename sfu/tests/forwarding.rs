@@ -24,6 +24,14 @@ fn two_peers_forward_video_and_audio() {
         &[],
     );
     assert_eq!(out.published.len(), 2);
+    // The client offered `actpass`: the hub takes the DTLS client role (RFC 8842 §5.3), so
+    // it starts the handshake as soon as ICE is nominated; media flowing below shows the
+    // roles fit together.
+    assert!(
+        out.answer_sdp.contains("a=setup:active") && !out.answer_sdp.contains("a=setup:passive"),
+        "{}",
+        out.answer_sdp
+    );
     let video = out
         .published
         .iter()

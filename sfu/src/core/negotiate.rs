@@ -30,7 +30,8 @@ pub(crate) fn apply_offer(
     subscribe: &[SubscribeSpec],
     now: Instant,
 ) -> Result<OfferOutcome, SfuError> {
-    let offer = SdpOffer::from_sdp_string(sdp).map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
+    let sdp = take_dtls_client_role(sdp);
+    let offer = SdpOffer::from_sdp_string(&sdp).map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
     // Refuse before touching the session: an unknown track must not half-apply the offer.
     // Tracks of other rooms do not exist for this participant (their ids are guessable).
     let room_of = |pk: PKey| core.participants[pk].as_ref().map(|p| &p.room);
@@ -220,4 +221,35 @@ fn bind_subscriptions(
         forward::subscribe(core, key, mid, tk, now);
     }
     Ok(())
+}
+
+/// An offer that leaves the DTLS role to us (`a=setup:actpass`) gets the hub as the DTLS
+/// client, as RFC 8842 §5.3 recommends for answerers: str0m takes the passive role for
+/// `actpass`, so the offer is shown to it as `passive` and its answer says `active`. The hub
+/// then sends its ClientHello the moment the peer nominates a pair, instead of waiting for
+/// the peer to notice the nomination and start the handshake itself.
+fn take_dtls_client_role(sdp: &str) -> std::borrow::Cow<'_, str> {
+    if sdp.contains("a=setup:actpass") {
+        std::borrow::Cow::Owned(sdp.replace("a=setup:actpass", "a=setup:passive"))
+    } else {
+        std::borrow::Cow::Borrowed(sdp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_dtls_client_role;
+
+    #[test]
+    fn actpass_offers_leave_the_client_role_to_the_hub() {
+        let offer = "v=0\r\na=setup:actpass\r\nm=audio 9\r\na=setup:actpass\r\n";
+        assert_eq!(
+            take_dtls_client_role(offer),
+            "v=0\r\na=setup:passive\r\nm=audio 9\r\na=setup:passive\r\n"
+        );
+        // A peer that chose its role keeps it; the answer then inverts it as before.
+        for fixed in ["a=setup:active\r\n", "a=setup:passive\r\n", "v=0\r\n"] {
+            assert_eq!(take_dtls_client_role(fixed), fixed);
+        }
+    }
 }
