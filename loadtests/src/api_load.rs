@@ -24,7 +24,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ETAG, IF_MATCH, SET_COOKIE};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_TYPE, COOKIE, ETAG, HeaderMap, HeaderName, IF_MATCH, SET_COOKIE,
+};
 use reqwest::{Client, Method, StatusCode};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -469,11 +471,7 @@ impl World {
         match res {
             Ok(r) => {
                 let status = r.status();
-                let new_etag = r
-                    .headers()
-                    .get(ETAG)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
+                let new_etag = header_text(r.headers(), &ETAG);
                 let body = r.text().await.unwrap_or_default();
                 if status.is_success() {
                     if let Some(e) = new_etag {
@@ -495,7 +493,7 @@ impl World {
             .auth(self.http.get(format!("{}/tasks/{id}", self.base)))
             .send()
             .await?;
-        let etag = header(&r, ETAG)?;
+        let etag = header(r.headers(), ETAG)?;
         let v: Value = serde_json::from_str(&r.text().await?)?;
         let key = v["column"].as_str().unwrap_or_default();
         Ok((
@@ -521,12 +519,13 @@ impl World {
     }
 }
 
-fn header(r: &reqwest::Response, name: reqwest::header::HeaderName) -> anyhow::Result<String> {
-    Ok(r.headers()
-        .get(&name)
-        .with_context(|| format!("no {name} header"))?
-        .to_str()?
-        .to_owned())
+/// A header's value as text, when it is there and readable.
+fn header_text(h: &HeaderMap, name: &HeaderName) -> Option<String> {
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+fn header(h: &HeaderMap, name: HeaderName) -> anyhow::Result<String> {
+    header_text(h, &name).with_context(|| format!("no readable {name} header"))
 }
 
 /// One JSON call of the set-up; anything but 2xx is an error naming the call.
@@ -536,7 +535,7 @@ async fn call(
     url: &str,
     auth: (&str, &str),
     body: Option<Value>,
-) -> anyhow::Result<(reqwest::header::HeaderMap, Value)> {
+) -> anyhow::Result<(HeaderMap, Value)> {
     let mut req = http.request(method.clone(), url).header(auth.0, auth.1);
     if let Some(b) = body {
         req = req
@@ -583,7 +582,7 @@ async fn set_up(cfg: &ApiLoadConfig) -> anyhow::Result<World> {
             r.text().await.unwrap_or_default()
         );
     }
-    let cookie = header(&r, SET_COOKIE)?
+    let cookie = header(r.headers(), SET_COOKIE)?
         .split(';')
         .next()
         .unwrap_or_default()
@@ -670,22 +669,8 @@ async fn set_up(cfg: &ApiLoadConfig) -> anyhow::Result<World> {
             Some(json!({"title": format!("{name} task {i}")})),
         )
         .await?;
-        let etag = h.get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let etag = match etag {
-            Some(e) => e,
-            None => {
-                let id = t["id"].as_i64().context("no task id")?;
-                let (h, _) = call(
-                    &http,
-                    Method::GET,
-                    &format!("{base}/tasks/{id}"),
-                    auth,
-                    None,
-                )
-                .await?;
-                header_of(&h)?
-            }
-        };
+        // A created task answers with its ETag, as every create does.
+        let etag = header(&h, ETAG)?;
         tasks.push(Mutex::new((
             t["id"].as_i64().context("no task id")?,
             etag,
@@ -717,10 +702,6 @@ async fn set_up(cfg: &ApiLoadConfig) -> anyhow::Result<World> {
         tasks,
         columns,
     })
-}
-
-fn header_of(h: &reqwest::header::HeaderMap) -> anyhow::Result<String> {
-    Ok(h.get(ETAG).context("no ETag")?.to_str()?.to_owned())
 }
 
 /// Search queries a person would type, from the people on the page: the given name (two
