@@ -96,9 +96,12 @@ async fn targets(store: &Store) -> Result<Vec<Target>, StoreError> {
 fn person(rng: &mut Rng, targets: &[Target], seq: usize) -> NewEmployee {
     let t = &targets[rng.below(targets.len())];
     let n = name(rng);
-    // The catalogue's last four positions (과장 .. 주무관) and grades from 4급 down.
-    let pos = &t.positions[t.positions.len() - 1 - rng.below(4.min(t.positions.len()))];
-    let grade = &t.grades[3 + rng.below(t.grades.len().saturating_sub(3).max(1))];
+    // The catalogue's last four positions (과장 .. 주무관) and grades from 4급 down; none
+    // where an agency of the same code was made by hand with no catalogue.
+    let (np, ng) = (t.positions.len(), t.grades.len());
+    let pos = (np > 0).then(|| t.positions[np - 1 - rng.below(4.min(np))].id);
+    let skip = 3.min(ng.saturating_sub(1));
+    let grade = (ng > 0).then(|| t.grades[skip + rng.below(ng - skip)].id);
     let unit = t.units.get(rng.below(t.units.len().max(1))).copied();
     let mut extra = std::collections::BTreeMap::new();
     if rng.below(3) == 0 {
@@ -123,8 +126,8 @@ fn person(rng: &mut Rng, targets: &[Target], seq: usize) -> NewEmployee {
         email: Some(format!("{}{seq}@{}.example.go.kr", n.email_local, t.code)),
         location: Some(format!("{} {}층", t.building, 1 + rng.below(8))),
         photo_url: None,
-        position_id: Some(pos.id),
-        grade_id: Some(grade.id),
+        position_id: pos,
+        grade_id: grade,
         extra,
     }
 }
