@@ -49,6 +49,31 @@ async fn search(app: &TestApp, query: &str) -> Vec<String> {
     names(&r.body)
 }
 
+/// Every page of `/employees?{query}` at `limit` per page, following `next_cursor`; the
+/// names in the order served.
+async fn walk(app: &TestApp, query: &str, limit: usize) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let r = app
+            .get(&format!("/api/v1/employees?{query}&limit={limit}{cursor}"))
+            .await;
+        assert_eq!(r.status, 200, "{:#}", r.body);
+        let page = names(&r.body);
+        assert!(page.len() <= limit, "{query}: {page:?}");
+        seen.extend(page);
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return seen,
+        }
+    }
+}
+
+async fn delete(app: &TestApp, uri: &str, etag: &str) -> common::Resp {
+    app.send(axum::http::Method::DELETE, uri, &[("if-match", etag)], None)
+        .await
+}
+
 async fn two_syllable_partials_rank_exact_prefix_partial(app: TestApp) {
     seed(&app).await;
     // exact 민수, prefix 민수정, then partials by name: 김민수, 이민수.
@@ -150,14 +175,7 @@ async fn edits_and_deletes_update_the_index(app: TestApp) {
         search(&app, &format!("q=영수&agency={me}")).await,
         ["최영수"]
     );
-    let del = app
-        .send(
-            axum::http::Method::DELETE,
-            &uri,
-            &[("if-match", &r.etag())],
-            None,
-        )
-        .await;
+    let del = delete(&app, &uri, &r.etag()).await;
     assert_eq!(del.status, 204);
     assert!(search(&app, "q=영수").await.is_empty());
     app.get(&uri)
@@ -176,21 +194,8 @@ async fn pages_walk_everything_once(app: TestApp) {
     }
     // 25 people in total; walk the plain list and a search in pages of 10.
     // The plain list, a short query (gram index) and a long one (verified path).
-    for (query, total) in [("", 25), ("q=홍길&", 18), ("q=홍길동0&", 10)] {
-        let mut seen = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let r = app
-                .get(&format!("/api/v1/employees?{query}limit=10{cursor}"))
-                .await;
-            assert_eq!(r.status, 200, "{:#}", r.body);
-            assert!(r.body["items"].as_array().unwrap().len() <= 10);
-            seen.extend(names(&r.body));
-            match r.body["next_cursor"].as_str() {
-                Some(c) => cursor = format!("&cursor={c}"),
-                None => break,
-            }
-        }
+    for (query, total) in [("", 25), ("q=홍길", 18), ("q=홍길동0", 10)] {
+        let seen = walk(&app, query, 10).await;
         assert_eq!(seen.len(), total, "{query}: {seen:?}");
         let mut dedup = seen.clone();
         dedup.sort();
@@ -438,21 +443,7 @@ async fn unit_listing_merges_the_units_in_name_order(app: TestApp) {
     }
     expected.sort();
     for limit in [1, 2, 3, 20] {
-        let mut seen = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let r = app
-                .get(&format!(
-                    "/api/v1/employees?unit={top}&limit={limit}{cursor}"
-                ))
-                .await;
-            assert_eq!(r.status, 200, "{:#}", r.body);
-            seen.extend(names(&r.body));
-            match r.body["next_cursor"].as_str() {
-                Some(c) => cursor = format!("&cursor={c}"),
-                None => break,
-            }
-        }
+        let seen = walk(&app, &format!("unit={top}"), limit).await;
         assert_eq!(seen, expected, "limit={limit}");
     }
     // The agency filter still applies to each unit's page.
@@ -504,19 +495,7 @@ async fn long_queries_page_from_name_prefixes_into_verified_matches(app: TestApp
         "가가", "나00", "나01", "나02", "나03", "나04", "다다", "사사", "라라", "마마", "바바",
     ];
     for limit in [1, 2, 3, 5, 20] {
-        let mut seen = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let r = app
-                .get(&format!("/api/v1/employees?q=tanaka&limit={limit}{cursor}"))
-                .await;
-            assert_eq!(r.status, 200, "{:#}", r.body);
-            seen.extend(names(&r.body));
-            match r.body["next_cursor"].as_str() {
-                Some(c) => cursor = format!("&cursor={c}"),
-                None => break,
-            }
-        }
+        let seen = walk(&app, "q=tanaka", limit).await;
         assert_eq!(seen, expected, "limit={limit}");
     }
     // Filters hold on the prefix step too.
@@ -545,7 +524,90 @@ async fn long_queries_page_from_name_prefixes_into_verified_matches(app: TestApp
     assert_eq!(all.iter().position(|n| n == "나02"), Some(7), "{all:?}");
 }
 
+/// `gram_counts` against a count of `employee_grams` itself: the search trusts the table (a
+/// gram counted 0 ends a search at once), so every path that changes grams must keep it exact.
+async fn assert_gram_counts_exact(app: &TestApp, after: &str) {
+    let len = match app.backend() {
+        workspace_api::Backend::Sqlite => "length(gram)",
+        workspace_api::Backend::Postgres => "char_length(gram)",
+    };
+    let truth = app
+        .raw_pairs(&format!(
+            "SELECT gram, COUNT(*) FROM employee_grams WHERE {len} = 3 GROUP BY gram ORDER BY gram"
+        ))
+        .await;
+    let kept = app
+        .raw_pairs("SELECT gram, n FROM gram_counts WHERE n <> 0 ORDER BY gram")
+        .await;
+    assert!(!truth.is_empty(), "{after}: no grams at all");
+    if kept != truth {
+        let diff: Vec<_> = truth
+            .iter()
+            .filter(|t| !kept.contains(t))
+            .chain(kept.iter().filter(|k| !truth.contains(k)))
+            .take(10)
+            .collect();
+        panic!("{after}: gram_counts differs from employee_grams, e.g. {diff:?}");
+    }
+}
+
+async fn gram_counts_follow_every_change(app: TestApp) {
+    let (mois, _) = seed(&app).await;
+    assert_gram_counts_exact(&app, "create").await;
+    // The bulk import (seeding), on top of the people made one by one.
+    workspace_api::seed::bench::employees(&app.store, 25, |_| {})
+        .await
+        .expect("bench seed");
+    assert_gram_counts_exact(&app, "import").await;
+    let unit = app
+        .create(
+            &format!("/api/v1/agencies/{mois}/units"),
+            json!({"name_ko": "디지털정부정책과"}),
+        )
+        .await;
+    let e = app
+        .create(
+            "/api/v1/employees",
+            json!({"agency_id": mois, "unit_id": unit["id"], "name_ko": "최영희", "name_en": "Choi Younghee", "office_phone": "044-205-1234"}),
+        )
+        .await;
+    let uri = format!("/api/v1/employees/{}", e["id"]);
+    let first = app.get(&uri).await.etag();
+    let r = app
+        .patch(
+            &uri,
+            Some(&first),
+            json!({"name_ko": "최영수", "name_en": "Choi Youngsoo", "mobile": "010-0987-6543"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    assert_gram_counts_exact(&app, "update").await;
+    // Renaming the unit reindexes its people (in the renaming transaction).
+    let unit_uri = format!("/api/v1/units/{}", unit["id"]);
+    let renamed = app
+        .patch(
+            &unit_uri,
+            Some(&app.get(&unit_uri).await.etag()),
+            json!({"name_ko": "공공데이터정책과"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{:#}", renamed.body);
+    assert_eq!(search(&app, "q=공공데이터").await, ["최영수"]);
+    assert_gram_counts_exact(&app, "unit rename").await;
+    // A stale delete changes nothing, counts included; a good one takes its grams away.
+    let stale = delete(&app, &uri, &first).await;
+    assert_eq!(stale.status, 412, "{:#}", stale.body);
+    assert_gram_counts_exact(&app, "stale delete").await;
+    let del = delete(&app, &uri, &r.etag()).await;
+    assert_eq!(del.status, 204);
+    assert_gram_counts_exact(&app, "delete").await;
+    // A long query whose trigrams someone held before the delete: nobody now.
+    assert!(search(&app, "q=choi%20youngsoo").await.is_empty());
+    assert!(search(&app, "q=0987-6543").await.is_empty());
+}
+
 both_backends!(
+    gram_counts_follow_every_change,
     long_queries_page_from_name_prefixes_into_verified_matches,
     unit_listing_merges_the_units_in_name_order,
     two_syllable_partials_rank_exact_prefix_partial,

@@ -178,19 +178,95 @@ pub(super) async fn insert_grams(
     Ok(())
 }
 
+/// Net changes to `gram_counts` (how many people hold each trigram; see `search.rs`,
+/// `rarest_grams`) made by a transaction, applied once at its end with [`GramCounts::apply`].
+///
+/// Applying once, in gram order, matters on PostgreSQL: the counts of common trigrams are
+/// hot rows, and two transactions that each locked some of them in a different order could
+/// deadlock; one sorted upsert per transaction takes its locks in the same order as every
+/// other.
+#[derive(Debug, Default)]
+pub(super) struct GramCounts(BTreeMap<String, i64>);
+
+impl GramCounts {
+    /// Only trigrams are counted: they are what a long query intersects.
+    fn counted(gram: &str) -> bool {
+        gram.chars().count() == hangul::MAX_GRAM
+    }
+
+    pub(super) fn add(&mut self, gram: &str, by: i64) {
+        if Self::counted(gram) {
+            *self.0.entry(gram.to_owned()).or_default() += by;
+        }
+    }
+
+    pub(super) async fn apply(self, tx: &mut Tx) -> Result<(), StoreError> {
+        let changes: Vec<(String, i64)> = self.0.into_iter().filter(|(_, n)| *n != 0).collect();
+        for chunk in changes.chunks(COUNT_ROWS_PER_UPSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let sql = format!(
+                "INSERT INTO gram_counts (gram, n) VALUES {} \
+                 ON CONFLICT (gram) DO UPDATE SET n = gram_counts.n + excluded.n",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (gram, n) in chunk {
+                q = q.bind(gram.as_str()).bind(*n);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows per `gram_counts` upsert (2 binds each; see [`GRAM_ROWS_PER_INSERT`] for why small).
+const COUNT_ROWS_PER_UPSERT: usize = 250;
+
+/// Removes an employee's rows from `employee_grams`, counting each removed gram down.
+pub(super) async fn remove_grams(
+    tx: &mut Tx,
+    id: i64,
+    counts: &mut GramCounts,
+) -> Result<(), StoreError> {
+    let old: Vec<String> =
+        sqlx::query_scalar("DELETE FROM employee_grams WHERE employee_id = $1 RETURNING gram")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    for gram in &old {
+        counts.add(gram, -1);
+    }
+    Ok(())
+}
+
 /// Replaces an employee's rows in `employee_grams`. Each row carries the agency and the
-/// sort name so short searches never leave the index (see `search.rs`).
-pub(super) async fn write_grams(tx: &mut Tx, e: &Employee, d: &Derived) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM employee_grams WHERE employee_id = $1")
-        .bind(e.id.0)
-        .execute(&mut **tx)
-        .await?;
+/// sort name so short searches never leave the index (see `search.rs`). The change to the
+/// gram counts is added to `counts`, for the caller to apply.
+pub(super) async fn replace_grams(
+    tx: &mut Tx,
+    e: &Employee,
+    d: &Derived,
+    counts: &mut GramCounts,
+) -> Result<(), StoreError> {
+    remove_grams(tx, e.id.0, counts).await?;
     let rows: Vec<_> = d
         .grams
         .iter()
         .map(|(g, r)| (e.id.0, e.agency_id.0, d.ko.as_str(), g.as_str(), *r))
         .collect();
+    for (_, _, _, gram, _) in &rows {
+        counts.add(gram, 1);
+    }
     insert_grams(tx, &rows).await
+}
+
+/// [`replace_grams`] for one employee, its counts applied at once.
+pub(super) async fn write_grams(tx: &mut Tx, e: &Employee, d: &Derived) -> Result<(), StoreError> {
+    let mut counts = GramCounts::default();
+    replace_grams(tx, e, d, &mut counts).await?;
+    counts.apply(tx).await
 }
 
 /// What selects the entries to reindex: `e.<column> = $1`, or `e.extra LIKE $1`.
@@ -226,6 +302,7 @@ pub(super) async fn reindex_where(
     };
     let rows = query.fetch_all(&mut **tx).await?;
     let mut contexts: HashMap<(AgencyId, Option<UnitId>), IndexContext> = HashMap::new();
+    let mut counts = GramCounts::default();
     for row in &rows {
         let mut e = employee_from_row(row)?;
         if let Some(key) = drop_key {
@@ -246,8 +323,9 @@ pub(super) async fn reindex_where(
             .bind(e.id.0)
             .execute(&mut **tx)
             .await?;
-        write_grams(tx, &e, &d).await?;
+        replace_grams(tx, &e, &d, &mut counts).await?;
     }
+    counts.apply(tx).await?;
     Ok(rows.len())
 }
 

@@ -121,14 +121,14 @@ impl Store {
     /// no-op on SQLite), rather than waiting for autovacuum. Without statistics, the planner
     /// of a freshly imported directory guesses millions of rows per gram, picks hash joins and
     /// JIT-compiles each long-query search (20 ms of JIT, 200 ms in all, measured on 100,000
-    /// people). Without the vacuum, no page is marked all-visible yet, so counting a gram's
-    /// first 2,000 index entries (search.rs, `rarest_grams`) cannot be an index-only scan
-    /// that stops at the cap: the planner reads every entry into a bitmap instead (27,506 for
-    /// `im `), 20 ms for a long query's counts against 1.8 ms after `VACUUM`.
+    /// people). Without the vacuum, no page is marked all-visible yet, so the gram index
+    /// cannot answer a probe by itself (an index-only scan) and every probe also reads the
+    /// table: counting 2,000 index entries of a gram this way took 20 ms against 1.8 ms after
+    /// `VACUUM`.
     pub async fn analyze_directory(&self) -> Result<(), StoreError> {
         if matches!(self.backend(), super::Backend::Postgres) {
             // VACUUM refuses to run in a transaction: one plain statement on the pool.
-            sqlx::raw_sql("VACUUM (ANALYZE) employees, employee_grams")
+            sqlx::raw_sql("VACUUM (ANALYZE) employees, employee_grams, gram_counts")
                 .execute(self.pool())
                 .await?;
         }
@@ -249,6 +249,11 @@ impl Store {
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        // The grams go before the entry (they would go by cascade) so that their counts go
+        // down with them; a stale version rolls the whole transaction back.
+        let mut counts = employee_index::GramCounts::default();
+        employee_index::remove_grams(&mut tx, id.0, &mut counts).await?;
+        counts.apply(&mut tx).await?;
         let done =
             sqlx::query("DELETE FROM employees WHERE id = $1 AND version = $2 RETURNING agency_id")
                 .bind(id.0)
@@ -315,6 +320,11 @@ impl Store {
         // pages all over a tree of millions of rows.
         grams.sort_unstable_by(|a, b| (a.3, a.4, a.2, a.0).cmp(&(b.3, b.4, b.2, b.0)));
         employee_index::insert_grams(&mut tx, &grams).await?;
+        let mut counts = employee_index::GramCounts::default();
+        for (_, _, _, gram, _) in &grams {
+            counts.add(gram, 1);
+        }
+        counts.apply(&mut tx).await?;
         let detail = json!({"count": ids.len(), "first_id": ids[0], "last_id": ids[ids.len() - 1]});
         audit(
             &mut tx,

@@ -16,8 +16,9 @@
 //! e-mail addresses) that one ordered range is the answer. Otherwise the query is verified.
 //! For that, a longer query has no gram of its own among the trigrams. Every match holds
 //! all its trigrams, so its candidates are the people holding its rarest trigram *and* the
-//! next rarest ones, [`JOINED`] in all (counted with a cap, see `rarest_grams`); only
-//! those few are read and ranked with `LIKE`. Trigrams of romanised names and of digits are
+//! next rarest ones, [`JOINED`] in all (from exact counts kept in `gram_counts`, see
+//! `rarest_grams`; counting index entries with a cap made the choice arbitrary whenever every
+//! trigram of a query was common); only those few are read and ranked with `LIKE`. Trigrams of romanised names and of digits are
 //! each held by thousands of people (`bin`, `205`) while two or three of them together are
 //! held by a handful, so intersecting is what keeps such queries cheap: the rarest trigram
 //! alone left up to 10,000+ rows to verify. The probe of each further trigram is one index
@@ -102,10 +103,6 @@ enum Plan {
     Verify { q: String, grams: Vec<String> },
 }
 
-/// At most this many rows are counted per gram when choosing the rarest ones.
-const COUNT_CAP: i64 = 2000;
-/// At most this many of a long query's grams are counted.
-const MAX_COUNTED: usize = 12;
 /// A long query's candidates hold this many of its rarest grams (fewer when it has fewer).
 pub(super) const JOINED: usize = 3;
 
@@ -178,36 +175,35 @@ impl Store {
         .await?)
     }
 
-    /// The [`JOINED`] query grams with the fewest index entries, rarest first (counted up to
-    /// a cap, so a common gram costs no more than a rare one to count); `None` when one of
-    /// them has no entry at all.
+    /// The [`JOINED`] query grams held by the fewest people, rarest first, from the exact
+    /// counts in `gram_counts` (one primary-key lookup per gram); `None` when one of them
+    /// is held by nobody, so nobody matches.
     async fn rarest_grams(&self, q: &str) -> Result<Option<Vec<String>>, StoreError> {
-        let mut grams = hangul::query_grams(query_gram_source(q));
-        grams.truncate(MAX_COUNTED);
+        let grams = hangul::query_grams(query_gram_source(q));
         if grams.len() == 1 {
             return Ok(Some(grams));
         }
         let mut b = Binds::default();
-        let parts: Vec<String> = grams
+        let list: Vec<String> = grams
             .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let p = b.push(Bind::Text(g.clone()));
-                format!(
-                    "SELECT {i} AS i, COUNT(*) AS n FROM \
-                     (SELECT 1 AS x FROM employee_grams WHERE gram = {p} LIMIT {COUNT_CAP}) t{i}"
-                )
-            })
+            .map(|g| b.push(Bind::Text(g.clone())))
             .collect();
-        let sql = parts.join(" UNION ALL ");
+        let sql = format!(
+            "SELECT gram, n FROM gram_counts WHERE gram IN ({})",
+            list.join(", ")
+        );
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), b)
             .fetch_all(self.pool())
             .await?;
-        let mut counted = Vec::with_capacity(rows.len());
+        let mut held = std::collections::HashMap::with_capacity(rows.len());
         for row in &rows {
-            let (i, n): (i64, i64) = (row.try_get("i")?, row.try_get("n")?);
-            counted.push((n, i as usize));
+            let (gram, n): (String, i64) = (row.try_get("gram")?, row.try_get("n")?);
+            held.insert(gram, n);
         }
+        // A gram without a row is held by nobody.
+        let counted = (0..grams.len())
+            .map(|i| (held.get(&grams[i]).copied().unwrap_or(0), i))
+            .collect();
         Ok(pick_rarest(&grams, counted))
     }
 }

@@ -204,6 +204,23 @@ impl TestApp {
         conn.close().await.ok();
     }
 
+    /// Rows of `(text, integer)` read with raw SQL on a separate connection (inspection).
+    pub async fn raw_pairs(&self, sql: &str) -> Vec<(String, i64)> {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("raw connect");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut conn)
+            .await
+            .expect("raw query");
+        conn.close().await.ok();
+        rows.iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+            .collect()
+    }
+
     /// Audit rows written since the setup.
     pub async fn audit_count(&self) -> usize {
         self.audit_log().await.len()
