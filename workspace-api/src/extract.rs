@@ -11,6 +11,8 @@
 //!   session cookie (browsers), and rejects with 401 problem+json otherwise. What the actor
 //!   may do is decided by the rules in [`crate::auth`].
 
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,7 +24,9 @@ use crate::error::ApiError;
 use crate::routes::AppState;
 use crate::store::Presented;
 
-/// A JSON request body (`Content-Type: application/json`, at most the configured size).
+/// A JSON request body (`Content-Type: application/json` or `+json`, at most the configured
+/// size). Whole numbers written as decimals (`20.0`) are integers, as JSON Schema has them
+/// (see [`crate::json_numbers`]); otherwise it is axum's `Json`, with its rejections.
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
@@ -30,9 +34,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        if !json_content_type(req.headers()) {
+            return Err(JsonRejection::MissingJsonContentType(Default::default()).into());
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(JsonRejection::from)?;
+        let rewritten = crate::json_numbers::rewrite(&bytes);
+        let axum::Json(value) =
+            axum::Json::<T>::from_bytes(rewritten.as_deref().unwrap_or(&bytes))?;
         Ok(ApiJson(value))
     }
+}
+
+/// `application/json`, or any `application/…+json`, parameters allowed (what axum's `Json`
+/// accepts).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application")
+        && (subtype == "json" || (subtype.len() > 5 && subtype.ends_with("+json")))
 }
 
 /// Query-string parameters.

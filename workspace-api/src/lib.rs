@@ -32,6 +32,7 @@ pub mod error;
 pub mod extract;
 pub mod hangul;
 pub mod idempotency;
+mod json_numbers;
 pub mod model;
 pub mod openapi;
 pub mod paging;

@@ -83,6 +83,52 @@ async fn bad_bodies_are_problems(app: TestApp) {
     assert_eq!(app.audit_count().await, 0);
 }
 
+/// JSON Schema calls `7.0` an integer, so the API takes it as one; a real fraction is still
+/// refused, and so are duplicate keys.
+async fn whole_decimals_are_integers(app: TestApp) {
+    let id = agency(&app, "mois").await;
+    let post = |body: String, content_type: &'static str| {
+        let app = app.clone();
+        async move {
+            app.send(
+                Method::POST,
+                "/api/v1/employees",
+                &[("content-type", content_type)],
+                Some(body.into_bytes()),
+            )
+            .await
+        }
+    };
+    let before = app.audit_count().await;
+    post(
+        format!(r#"{{"agency_id": {id}.5, "name_ko": "김민수"}}"#),
+        "application/json",
+    )
+    .await
+    .assert_problem(422, "invalid_body");
+    post(
+        format!(r#"{{"agency_id": {id}, "agency_id": {id}, "name_ko": "김민수"}}"#),
+        "application/json",
+    )
+    .await
+    .assert_problem(422, "invalid_body");
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    let made = post(
+        format!(r#"{{"agency_id": {id}.0, "name_ko": "김민수", "title": "7.0"}}"#),
+        "application/json; charset=utf-8",
+    )
+    .await;
+    assert_eq!(made.status, 201, "{:#}", made.body);
+    assert_eq!(made.body["agency_id"], id);
+    assert_eq!(made.body["title"], "7.0", "strings are never touched");
+    let made = post(
+        format!(r#"{{"agency_id": {id}e0, "name_ko": "이민수"}}"#),
+        "application/vnd.govhub+json",
+    )
+    .await;
+    assert_eq!(made.status, 201, "{:#}", made.body);
+}
+
 async fn bad_paths_and_methods_are_problems(app: TestApp) {
     app.get("/api/v1/agencies/abc")
         .await
@@ -239,6 +285,7 @@ async fn lost_database_is_503(app: TestApp) {
 }
 
 both_backends!(
+    whole_decimals_are_integers,
     lost_database_is_503,
     bad_bodies_are_problems,
     bad_paths_and_methods_are_problems,
