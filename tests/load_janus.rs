@@ -2,6 +2,8 @@
 //! viewer, a few seconds) runs against the real `govhub` binary and then against Janus 1.1
 //! (Debian's `janus`, started by `loadtests/janus/setup.sh`) with `compare = "janus"`, and
 //! the side-by-side report must hold Janus's own figures with media received — not speed.
+//! Both runs go through the client-side impairment (a relay per connection dropping 3 %),
+//! and each must show packets lost to it.
 //!
 //! Janus gathers no ICE candidate on an interface flagged loopback, so the run happens in a
 //! network namespace of its own with a veth holding 127.0.0.2 (still no address outside
@@ -94,6 +96,11 @@ fn check(json: &serde_json::Value) {
             "{target}: every expected track delivers"
         );
         assert_eq!(m["tracks_expected"], 8);
+        // The relay was in the path of every connection: packets went missing on their way.
+        assert!(
+            m["lost_before_rtx_packets"].as_u64().unwrap_or(0) > 0,
+            "{target}: no packet lost to the impairment: {m:#}"
+        );
         for p in r["participants"].as_array().expect("participants") {
             assert_eq!(
                 p["hub_errors"],
@@ -166,6 +173,8 @@ fn in_namespace(dir: PathBuf) {
         "url = \"{}\"\nhub_pid = {}\ncompare = \"janus\"\njanus_pid = {janus_pid}\n\
          bind_ip = \"127.0.0.2\"\nrooms = 1\npublishers = 2\nsubscribers = 1\nduration = 2.5\n\
          ramp = 0.5\nseed = 7\nroom_prefix = \"load-janus\"\ntiles = \"small=1,large=1\"\n\
+         # Both servers behind the same client-side relays, dropping 3% each way.\n\
+         impair = \"drop=3%\"\n\
          # A liveness bound for media to start on a slow CI machine, not a speed check.\n\
          warmup_timeout = 30.0\n",
         hub.http,

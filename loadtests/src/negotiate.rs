@@ -126,7 +126,7 @@ impl Negotiator {
 
     async fn on_answer(&mut self, mut sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
         if let Some(relay) = &self.relay {
-            sdp = relay.rewrite_answer(&sdp);
+            sdp = relay.rewrite_sdp(&sdp);
         }
         self.pc
             .set_remote_description(RTCSessionDescription::answer(sdp)?)

@@ -1,7 +1,8 @@
 //! A UDP relay between one participant's socket and the hub that applies an [`Impairment`]
 //! to every datagram in both directions — STUN, DTLS, RTP and RTCP alike — so NACK and RTX
-//! do real work. The participant is pointed at the relay by rewriting the hub's candidates
-//! in the answer; the hub sees the relay's second socket as a peer-reflexive address.
+//! do real work. The participant is pointed at the relay by rewriting the server's
+//! candidates in its SDP; the server (govhub or Janus) sees the relay's second socket as a
+//! peer-reflexive address.
 //!
 //! Layout: `front` faces the participant, `back` faces the hub; datagrams wait in one queue
 //! ordered by delivery time (jitter lets them overtake each other, as on a real path).
@@ -58,9 +59,10 @@ impl Relay {
         ))
     }
 
-    /// The answer's SDP with every UDP candidate of the hub replaced by the relay's address;
-    /// the first such candidate becomes where the relay sends.
-    pub fn rewrite_answer(&self, sdp: &str) -> String {
+    /// The server's SDP (govhub's answer, or Janus's answer or offer) with every UDP
+    /// candidate replaced by the relay's address; the first such candidate becomes where the
+    /// relay sends.
+    pub fn rewrite_sdp(&self, sdp: &str) -> String {
         let mut out = String::with_capacity(sdp.len());
         for line in sdp.split_inclusive('\n') {
             match rewrite_candidate(line, self.front) {
@@ -187,7 +189,7 @@ mod tests {
         );
         assert!(
             relay
-                .rewrite_answer(&sdp)
+                .rewrite_sdp(&sdp)
                 .contains(&format!(" {} typ", relay.front.port()))
         );
         client.send_to(b"ping", relay.front).await.unwrap();
@@ -202,7 +204,7 @@ mod tests {
         let (lossy, task) = Relay::start(ip, "drop=100%".parse().unwrap(), 1)
             .await
             .unwrap();
-        lossy.rewrite_answer(&sdp);
+        lossy.rewrite_sdp(&sdp);
         client.send_to(b"lost", lossy.front).await.unwrap();
         let got = tokio::time::timeout(
             std::time::Duration::from_millis(200),

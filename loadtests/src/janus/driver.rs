@@ -23,12 +23,15 @@ use super::substream_for;
 use crate::negotiate::Cmd;
 use crate::participant::ParticipantOptions;
 use crate::peer::{PeerEvent, Shared};
+use crate::relay::Relay;
 use crate::stats::ms_since;
 
 /// One peer connection and its local candidates.
 pub(crate) struct Side {
     pub pc: Arc<dyn PeerConnection>,
     pub candidates: mpsc::UnboundedReceiver<PeerEvent>,
+    /// With impairment: the relay between this connection and Janus.
+    pub relay: Option<Relay>,
 }
 
 pub(crate) struct Driver {
@@ -142,6 +145,11 @@ impl Driver {
 
     fn trickle(&self, handle: u64, event: PeerEvent) {
         match event {
+            // Through a relay, Janus must not learn our own addresses: as the offerer of the
+            // subscribing connection it is the controlling agent and would nominate the
+            // direct pair, so its media would bypass the impairment. It learns the relay's
+            // address from our checks (peer-reflexive) instead.
+            PeerEvent::Candidate(_) if self.opts.impair.is_some() => {}
             PeerEvent::Candidate(c) => self.session.trickle(handle, Some(&c)),
             PeerEvent::Down(state) => tracing::info!(%state, "peer connection down"),
         }
@@ -252,8 +260,13 @@ impl Driver {
 
     /// Answers an offer Janus made on the subscriber handle and starts the media.
     async fn answer(&mut self, handle: u64, offer: Jsep) -> anyhow::Result<()> {
-        let pc = &self.sub.as_ref().context("no subscribing connection")?.pc;
-        pc.set_remote_description(RTCSessionDescription::offer(offer.sdp)?)
+        let side = self.sub.as_ref().context("no subscribing connection")?;
+        let pc = &side.pc;
+        let sdp = match &side.relay {
+            Some(relay) => relay.rewrite_sdp(&offer.sdp),
+            None => offer.sdp,
+        };
+        pc.set_remote_description(RTCSessionDescription::offer(sdp)?)
             .await?;
         let answer = pc.create_answer(None).await?;
         pc.set_local_description(answer).await?;

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use sfu::ParticipantId;
 use tokio::sync::mpsc;
 use tracing::Instrument;
-use webrtc::peer_connection::PeerConnection;
 
 use super::api::{JanusError, Reply, Session};
 use super::driver::{Driver, Side};
@@ -22,6 +21,7 @@ use super::room_number;
 use crate::participant::{Participant, ParticipantOptions};
 use crate::peer::{self, Shared};
 use crate::publish::Publisher;
+use crate::relay::Relay;
 use crate::stats::ms_since;
 
 const NO_SUCH_ROOM: i64 = 426;
@@ -36,9 +36,6 @@ pub(crate) async fn join(
     name: &str,
     opts: ParticipantOptions,
 ) -> anyhow::Result<Participant> {
-    if opts.impair.is_some() {
-        bail!("client-side impairment is not supported with the Janus target");
-    }
     let started = Instant::now();
     let (session, events) = Session::connect(url).await?;
     let ws_open_ms = ms_since(started);
@@ -58,29 +55,25 @@ pub(crate) async fn join(
     });
     // The receiving connection is built first: it is the one whose m-lines the track
     // readers look up (`Shared::pc` keeps the first connection built).
+    let media = Arc::new(Mutex::new(Vec::new()));
+    // Janus talks to a participant over two connections, each through its own relay when
+    // impaired (seeded apart, like govhub's one connection: see `participant.rs`).
     let sub = if opts.subscribe {
-        Some(peer::build(&shared, opts.bind_ip).await?)
+        Some(side(&shared, &opts, &media, 19).await?)
     } else {
         None
     };
-    let media = Arc::new(Mutex::new(Vec::new()));
     let publishing = opts.media.audio || opts.media.video;
     let publisher = if publishing {
-        let (pc, candidates) = peer::build(&shared, opts.bind_ip).await?;
-        publish(&session, handle, &pc, &shared, &opts, &media).await?;
-        Some(Side { pc, candidates })
+        let side = side(&shared, &opts, &media, 17).await?;
+        publish(&session, handle, &side, &shared, &opts, &media).await?;
+        Some(side)
     } else {
         None
     };
-    let (sub, pc) = match (sub, &publisher) {
-        (Some((pc, candidates)), _) => (
-            Some(Side {
-                pc: Arc::clone(&pc),
-                candidates,
-            }),
-            pc,
-        ),
-        (None, Some(p)) => (None, Arc::clone(&p.pc)),
+    let pc = match (&sub, &publisher) {
+        (Some(s), _) => Arc::clone(&s.pc),
+        (None, Some(p)) => Arc::clone(&p.pc),
         (None, None) => bail!("a participant that neither publishes nor subscribes"),
     };
     let mut driver = Driver {
@@ -156,15 +149,43 @@ fn room_settings(room: u64) -> Value {
     })
 }
 
+type Tasks = Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>;
+
+/// One peer connection to Janus, with its relay when the options impair the network (its
+/// task joins `media`, so it stops with the participant).
+async fn side(
+    shared: &Arc<Shared>,
+    opts: &ParticipantOptions,
+    media: &Tasks,
+    salt: u64,
+) -> anyhow::Result<Side> {
+    let (pc, candidates) = peer::build(shared, opts.bind_ip).await?;
+    let relay = match opts.impair {
+        Some(imp) => {
+            let seed = opts.media.seed.wrapping_mul(0x9e37_79b9).wrapping_add(salt);
+            let (relay, task) = Relay::start(opts.bind_ip, imp, seed).await?;
+            media.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+            Some(relay)
+        }
+        None => None,
+    };
+    Ok(Side {
+        pc,
+        candidates,
+        relay,
+    })
+}
+
 /// Publishes: the offer of the send-only transceivers, Janus's answer, media started.
 async fn publish(
     session: &Session,
     handle: u64,
-    pc: &Arc<dyn PeerConnection>,
+    side: &Side,
     shared: &Arc<Shared>,
     opts: &ParticipantOptions,
-    media: &Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    media: &Tasks,
 ) -> anyhow::Result<()> {
+    let pc = &side.pc;
     let publisher = Publisher::add(pc, &opts.media).await?;
     let offer = pc.create_offer(None).await?;
     pc.set_local_description(offer).await?;
@@ -184,7 +205,11 @@ async fn publish(
     let answer = reply
         .jsep
         .context("Janus answered the publication without SDP")?;
-    pc.set_remote_description(RTCSessionDescription::answer(answer.sdp)?)
+    let sdp = match &side.relay {
+        Some(relay) => relay.rewrite_sdp(&answer.sdp),
+        None => answer.sdp,
+    };
+    pc.set_remote_description(RTCSessionDescription::answer(sdp)?)
         .await?;
     let since = ms_since(shared.joined_at);
     shared.with_stats(|s| {
