@@ -43,7 +43,6 @@
  * @property {string | null} mobile
  * @property {string | null} email
  * @property {string | null} location
- * @property {number | null} [account_id] the person's account, where the hub tells it
  */
 
 /**

@@ -1,11 +1,11 @@
 // Choosing a meeting's attendees from the directory. One search box asks the directory (the
 // same Korean partial and 초성 search as the directory screen) and the people of my projects;
 // choosing a person adds their account as a chip. The API wants account ids while the
-// directory lists people: a person's account comes from the entry itself when the hub tells
-// it, else from GET /employees/{id}/account (readable by every member; 404 account_not_found
-// for a person without an enabled account).
+// directory lists people: a person's account comes from GET /employees/{id}/account (404
+// account_not_found for a person without an enabled account). Accounts with no directory
+// entry are found among the members of my projects, listed after the directory's people.
 
-import { ApiError, get, isMissingRoute, qs } from '../api.js';
+import { ApiError, get, qs } from '../api.js';
 import { announce, field, h, replace } from '../dom.js';
 import { tr } from '../i18n.js';
 import { agencyName } from '../session.js';
@@ -16,24 +16,20 @@ import { knownPeople } from './people.js';
 /** @typedef {{id: number, label: string}} Person */
 
 /**
- * The account of a directory entry, or null when it has none we can find.
+ * The account of a directory entry (GET /employees/{id}/account, readable by every member), or
+ * null when the person has no enabled account.
  * @param {Employee} e
- * @param {Person[]} known people of my projects
  * @returns {Promise<Person | null>}
  */
-export async function accountOf(e, known) {
-  if (typeof e.account_id === 'number') return { id: e.account_id, label: e.name_ko };
+export async function accountOf(e) {
   try {
     /** @type {{account_id: number, display_name: string}} */
     const found = await get(`/employees/${e.id}/account`);
     return { id: found.account_id, label: e.name_ko };
   } catch (err) {
     if (err instanceof ApiError && (err.code === 'account_not_found' || err.code === 'employee_not_found')) return null;
-    if (!isMissingRoute(err)) throw err;
+    throw err;
   }
-  // An older hub without the lookup: look among the people of my projects.
-  const byName = known.filter((p) => p.label.startsWith(`${e.name_ko} (`));
-  return byName.length === 1 ? { id: byName[0].id, label: e.name_ko } : null;
 }
 
 /**
@@ -70,7 +66,7 @@ export function attendeePicker(self, initial = [], onChange = () => {}) {
 
   /** @param {Employee} e */
   const choose = async (e) => {
-    const person = await accountOf(e, await peopleOfProjects());
+    const person = await accountOf(e);
     if (person) {
       add(person);
       note.textContent = '';

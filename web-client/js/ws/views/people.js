@@ -91,7 +91,7 @@ function directorySearch(found, pick) {
   let seq = 0;
   /** @param {import('../types.js').Employee} e */
   const choose = async (e) => {
-    const person = await accountOf(e, []).catch(() => null);
+    const person = await accountOf(e).catch(() => null);
     if (!person) { note.textContent = tr('mtg.no_account', { name: e.name_ko }); return; }
     if (!found.some((p) => p.id === person.id)) found.push(person);
     pick(person);
