@@ -10,7 +10,7 @@ use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use sfu::{ParticipantId, SubscribeSpec, TrackId, TrackInfo, TrackKind};
-use signaling::protocol::{ClientMessage, ErrorCode, ServerMessage};
+use signaling::protocol::{ClientMessage, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use webrtc::peer_connection::PeerConnection;
@@ -187,15 +187,14 @@ impl Negotiator {
                 code,
                 message,
                 fatal,
+                in_reply_to,
             } => {
                 tracing::warn!(?code, %message, fatal, "hub error");
                 self.shared
                     .with_stats(|s| s.hub_errors.push(format!("{code:?}: {message}")));
                 // A refused offer gets no answer: take it back so the next one starts clean.
-                let offer_refused = matches!(
-                    code,
-                    ErrorCode::InvalidSdp | ErrorCode::NegotiationFailed | ErrorCode::UnknownTrack
-                );
+                // (`unknown_track` also refuses a late `video_size`, which must not.)
+                let offer_refused = in_reply_to.as_deref() == Some("offer");
                 if self.in_flight && offer_refused {
                     self.in_flight = false;
                     self.unsized_tracks.clear();

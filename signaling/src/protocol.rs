@@ -69,6 +69,25 @@ pub enum ClientMessage {
     Leave,
 }
 
+impl ClientMessage {
+    /// The message's `type` on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientMessage::Join { .. } => "join",
+            ClientMessage::Resume { .. } => "resume",
+            ClientMessage::Offer { .. } => "offer",
+            ClientMessage::Candidate { .. } => "candidate",
+            ClientMessage::Unpublish { .. } => "unpublish",
+            ClientMessage::Unsubscribe { .. } => "unsubscribe",
+            ClientMessage::VideoSize { .. } => "video_size",
+            ClientMessage::Mute { .. } => "mute",
+            ClientMessage::Chat { .. } => "chat",
+            ClientMessage::Ping { .. } => "ping",
+            ClientMessage::Leave => "leave",
+        }
+    }
+}
+
 /// One participant as the others see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParticipantInfo {
@@ -151,6 +170,11 @@ pub enum ServerMessage {
         code: ErrorCode,
         message: String,
         fatal: bool,
+        /// The `type` of the client message refused (`offer`, `video_size`, …), so a client
+        /// knows whether, say, its offer in flight will get no answer. Absent when the
+        /// refusal is of no one message (unparseable input, limits of the connection).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        in_reply_to: Option<String>,
     },
 }
 

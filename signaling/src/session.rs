@@ -169,10 +169,13 @@ impl Session {
             }
             Message::Text(text) => self.on_text(text.as_str()).await,
             Message::Binary(_) => {
-                self.refuse(Refusal::new(
-                    ErrorCode::BadMessage,
-                    "binary frames are not used; send JSON text",
-                ));
+                self.refuse(
+                    Refusal::new(
+                        ErrorCode::BadMessage,
+                        "binary frames are not used; send JSON text",
+                    ),
+                    None,
+                );
                 Flow::Continue
             }
             Message::Ping(_) | Message::Pong(_) | Message::Close(_) => Flow::Continue,
@@ -196,12 +199,12 @@ impl Session {
     }
 
     async fn on_text(&mut self, text: &str) -> Flow {
-        let outcome = match parse(text) {
-            Ok(msg) => self.handle(msg).await,
-            Err(refusal) => Err(refusal),
+        let (kind, outcome) = match parse(text) {
+            Ok(msg) => (Some(msg.kind()), self.handle(msg).await),
+            Err(refusal) => (None, Err(refusal)),
         };
         outcome.unwrap_or_else(|refusal| {
-            self.refuse(refusal);
+            self.refuse(refusal, kind);
             Flow::Continue
         })
     }
@@ -210,12 +213,14 @@ impl Session {
         self.replies.push(msg);
     }
 
-    fn refuse(&mut self, refusal: Refusal) {
-        debug!(code = ?refusal.code, message = %refusal.message, "refused a message");
+    /// Answers a refused message (of type `kind`, when it parsed) with a non-fatal error.
+    fn refuse(&mut self, refusal: Refusal, kind: Option<&'static str>) {
+        debug!(code = ?refusal.code, message = %refusal.message, kind, "refused a message");
         self.reply(ServerMessage::Error {
             code: refusal.code,
             message: refusal.message,
             fatal: false,
+            in_reply_to: kind.map(str::to_owned),
         });
     }
 
@@ -237,6 +242,7 @@ impl Session {
                 code,
                 message,
                 fatal: true,
+                in_reply_to: None,
             },
         )
         .await;

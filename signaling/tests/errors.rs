@@ -176,17 +176,35 @@ async fn invalid_candidate() {
 async fn unknown_track() {
     let hub = common::start(common::config()).await;
     let (mut c, _) = hub.join("r", "A").await;
+    // The same code answers four kinds of message; `in_reply_to` says which was refused,
+    // so a client knows whether its offer in flight will get no answer.
     c.send(json!({"type": "offer", "sdp": "v=0", "subscribe": [{"mid": "0", "track": "nope"}]}))
         .await;
-    c.expect_error("unknown_track").await;
+    assert_eq!(
+        c.expect_error("unknown_track").await["in_reply_to"],
+        "offer"
+    );
     c.send(json!({"type": "unpublish", "track": "nope"})).await;
-    c.expect_error("unknown_track").await;
+    assert_eq!(
+        c.expect_error("unknown_track").await["in_reply_to"],
+        "unpublish"
+    );
     c.send(json!({"type": "video_size", "track": "nope", "width": 1, "height": 1}))
         .await;
-    c.expect_error("unknown_track").await;
+    assert_eq!(
+        c.expect_error("unknown_track").await["in_reply_to"],
+        "video_size"
+    );
     c.send(json!({"type": "unsubscribe", "track": "nope"}))
         .await;
-    c.expect_error("unknown_track").await;
+    assert_eq!(
+        c.expect_error("unknown_track").await["in_reply_to"],
+        "unsubscribe"
+    );
+    // A message that does not parse is no one type: no `in_reply_to`.
+    c.send(json!({"type": "no_such_type"})).await;
+    let e = c.expect_error("bad_message").await;
+    assert!(e.get("in_reply_to").is_none(), "{e}");
 }
 
 #[tokio::test]

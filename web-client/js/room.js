@@ -16,11 +16,6 @@ import { stopStream } from './media.js';
 /** @typedef {import('./types.js').ResumedMessage} ResumedMessage */
 /** @typedef {'joining' | 'joined' | 'left' | 'lost' | 'failed'} Phase */
 
-/** Hub error codes that only an offer gets: the offer in flight will get no answer. */
-const OFFER_ERRORS = new Set(['invalid_sdp', 'negotiation_failed']);
-/** `unknown_track` refuses an offer (a subscribed track vanished) but also a late
- * `video_size`; when no answer follows within this time, the offer is taken as refused. */
-const UNKNOWN_TRACK_GRACE_MS = 3000;
 
 export class Room {
   /** @param {string} room @param {MediaStream} stream local camera and microphone */
@@ -141,20 +136,20 @@ export class Room {
       case 'active_speaker': return this.setActiveSpeaker(m.participant);
       case 'chat': return this.onChat?.({ name: m.name, text: m.text, sent_at_ms: m.sent_at_ms, mine: m.participant === this.me });
       case 'media_ended': return this.mediaEnded();
-      case 'error': return this.hubError(m.code, m.message, m.fatal);
+      case 'error': return this.hubError(m.code, m.message, m.fatal, m.in_reply_to);
       default: return undefined;
     }
   }
 
-  /** @param {string} code @param {string} message @param {boolean} fatal */
-  hubError(code, message, fatal) {
+  /**
+   * @param {string} code @param {string} message @param {boolean} fatal
+   * @param {string} [inReplyTo] the type of our message the hub refused
+   */
+  hubError(code, message, fatal, inReplyTo) {
     const err = new HubError(code, message, fatal);
-    if (OFFER_ERRORS.has(code)) this.rtc.abortOffer(err);
-    if (code === 'unknown_track') {
-      const waiter = this.rtc.waiter;
-      setTimeout(() => { if (waiter && this.rtc.waiter === waiter) this.rtc.abortOffer(err); }, UNKNOWN_TRACK_GRACE_MS);
-      return; // a track that just went away is no news to the user
-    }
+    // A refused offer gets no answer: give it up now so the next one starts clean.
+    if (inReplyTo === 'offer') this.rtc.abortOffer(err);
+    if (code === 'unknown_track') return; // a track that just went away is no news to the user
     if (fatal) this.end('failed', 'ended.failed_title', `err.${code}`);
     else showError(code);
   }

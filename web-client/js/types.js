@@ -77,6 +77,7 @@
  * @property {string} code
  * @property {string} message
  * @property {boolean} fatal
+ * @property {string} [in_reply_to] the `type` of the client message refused, when one was
  */
 
 /**
