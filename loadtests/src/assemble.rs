@@ -99,7 +99,7 @@ pub(crate) fn assemble(cfg: &ScenarioConfig, c: Collected) -> Report {
         load_avg_1m: crate::procfs::load_avg_1m(),
     };
     let invalid = invalid_reasons(&generator, &join);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::procfs::machine_cpus();
     Report {
         scenario: cfg.scenario.name().into(),
         target: cfg.target.name().into(),

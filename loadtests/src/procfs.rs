@@ -53,6 +53,27 @@ pub fn load_avg_1m() -> Option<f64> {
     parse_loadavg(&std::fs::read_to_string("/proc/loadavg").ok()?)
 }
 
+/// The `cpuN` lines of `/proc/stat`: the machine's online CPUs.
+pub fn parse_online_cpus(stat: &str) -> usize {
+    stat.lines()
+        .filter(|l| {
+            l.strip_prefix("cpu")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .count()
+}
+
+/// The machine's online CPUs. Not `available_parallelism`: that is this process's affinity,
+/// and the generator is meant to run pinned (`taskset -c 1`) while the hub has a core of its
+/// own, so it would count 1 where the two share 2.
+pub fn machine_cpus() -> usize {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .map(|s| parse_online_cpus(&s))
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// One reading of the hub (when a pid was given) and the generator.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Sample {
@@ -141,6 +162,14 @@ fn take(hub_pid: Option<u32>, start: Instant) -> Sample {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn online_cpus_are_the_cpu_n_lines() {
+        let stat = "cpu  10 0 5 100 0 0 0 0 0 0\ncpu0 5 0 2 50 0 0 0 0 0 0\n\
+                    cpu1 5 0 3 50 0 0 0 0 0 0\nintr 123\nctxt 456\n";
+        assert_eq!(parse_online_cpus(stat), 2);
+        assert_eq!(parse_online_cpus("intr 1\n"), 0);
+    }
 
     #[test]
     fn reads_cpu_ticks_past_a_command_name_with_spaces_and_parens() {
