@@ -116,7 +116,7 @@ async fn consume_events(
     while let Some(event) = events.recv().await {
         debug!(?event, "sfu event");
         match event {
-            SfuEvent::MediaConnected { .. } => {}
+            SfuEvent::MediaConnected { participant, .. } => registry.media_connected(&participant),
             SfuEvent::Speaking {
                 participant,
                 speaking,

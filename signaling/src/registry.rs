@@ -55,6 +55,9 @@ struct Seat {
     joined_seq: u64,
     epoch: u64,
     outbox: Option<Outbox>,
+    /// The media was reset ([`Registry::media_ended`] while attached) and has not connected
+    /// since: if the websocket goes too, nothing is left to resume.
+    media_lost: bool,
 }
 
 #[derive(Default)]
@@ -141,6 +144,7 @@ impl Registry {
             joined_seq: seq,
             epoch: seq,
             outbox: Some(outbox),
+            media_lost: false,
         };
         r.seats.insert(participant.clone(), seat);
         let grant = grant(room, r, &participant);
@@ -170,9 +174,10 @@ impl Registry {
         Some(grant(&room, r, participant))
     }
 
-    /// The session of `epoch` is gone without `leave`: the seat waits `grace` for a resume.
+    /// The session of `epoch` is gone without `leave`: the seat waits `grace` for a resume,
+    /// unless its media is gone too.
     pub fn detach(self: &Arc<Self>, participant: &ParticipantId, epoch: u64) {
-        {
+        let media_lost = {
             let mut inner = self.lock();
             let Some(seat) = seat_mut(&mut inner, participant) else {
                 return;
@@ -181,6 +186,21 @@ impl Registry {
                 return; // Resumed elsewhere already.
             }
             seat.outbox = None;
+            seat.media_lost
+        };
+        // Neither transport is left (typically a closing tab whose peer connection closed
+        // before its websocket could say `leave`): release at once, as `media_ended` does
+        // when the two go the other way round.
+        if media_lost
+            && self.remove_if(participant, LeaveReason::Disconnected, |s| {
+                s.epoch == epoch && s.outbox.is_none()
+            })
+        {
+            info!(%participant, "websocket gone after the media; seat released");
+            let this = Arc::clone(self);
+            let participant = participant.clone();
+            tokio::spawn(async move { this.sfu.leave(participant).await });
+            return;
         }
         debug!(%participant, grace = ?self.grace, "session detached; seat kept for resume");
         let this = Arc::clone(self);
@@ -379,6 +399,9 @@ impl Registry {
             };
             let attached = seat.outbox.is_some();
             if attached {
+                if let Some(seat) = r.seats.get_mut(participant) {
+                    seat.media_lost = true;
+                }
                 unpublish_all(r, participant);
                 send_to(r, participant, ServerMessage::MediaEnded { reason });
             }
@@ -392,6 +415,13 @@ impl Registry {
             MediaEndOutcome::Released
         } else {
             MediaEndOutcome::Unknown
+        }
+    }
+
+    /// The SFU says the participant's media is up (again): a reset seat is whole once more.
+    pub fn media_connected(&self, participant: &ParticipantId) {
+        if let Some(seat) = seat_mut(&mut self.lock(), participant) {
+            seat.media_lost = false;
         }
     }
 

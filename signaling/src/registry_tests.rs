@@ -194,3 +194,50 @@ fn mute_and_speaking_broadcast_only_changes() {
         matches!(&got[1], ServerMessage::ParticipantUpdated { participant } if participant.speaking && participant.mic_muted)
     );
 }
+
+/// A closing tab can lose the race between its transports: the peer connection's close
+/// reaches the SFU first (the seat is still attached, so its media is reset and its tracks
+/// go), then the websocket drops without `leave` or a 1001 close. With neither transport
+/// left, the seat goes at once, as when the two go the other way round.
+#[tokio::test(start_paused = true)]
+async fn a_seat_whose_media_was_lost_goes_with_its_websocket() {
+    let mut f = fixture(10);
+    let (a, _ra) = seat(&f.reg, "a");
+    let (_b, mut rb) = seat(&f.reg, "b");
+    let out = f
+        .reg
+        .media_ended(&room(), &a.participant, MediaEndReason::Closed);
+    assert_eq!(out, MediaEndOutcome::Reset);
+    drain(&mut rb);
+    f.reg.detach(&a.participant, a.epoch);
+    tokio::task::yield_now().await;
+    assert_eq!(
+        drain(&mut rb),
+        vec![ServerMessage::ParticipantLeft {
+            participant: a.participant.clone(),
+            reason: LeaveReason::Disconnected
+        }],
+        "released without waiting for the grace"
+    );
+    assert!(
+        matches!(f.commands.recv().await, Some(Command::Leave { participant }) if participant == a.participant)
+    );
+    assert_eq!(f.reg.seats(&room()), 1);
+}
+
+/// Media that came back after a reset makes the seat an ordinary one again: a dropped
+/// websocket keeps it for the grace.
+#[tokio::test(start_paused = true)]
+async fn media_back_after_a_reset_keeps_the_grace() {
+    let f = fixture(10);
+    let (a, _ra) = seat(&f.reg, "a");
+    let (_b, mut rb) = seat(&f.reg, "b");
+    f.reg
+        .media_ended(&room(), &a.participant, MediaEndReason::Timeout);
+    f.reg.media_connected(&a.participant);
+    drain(&mut rb);
+    f.reg.detach(&a.participant, a.epoch);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(drain(&mut rb).is_empty(), "kept for resume");
+    assert_eq!(f.reg.seats(&room()), 2);
+}
