@@ -55,9 +55,11 @@ struct Seat {
     joined_seq: u64,
     epoch: u64,
     outbox: Option<Outbox>,
-    /// The media was reset ([`Registry::media_ended`] while attached) and has not connected
-    /// since: if the websocket goes too, nothing is left to resume.
-    media_lost: bool,
+    /// The client closed its media (DTLS close, [`MediaEndReason::Closed`]) while attached,
+    /// and no new media has connected since: the tab is most likely closing, so if the
+    /// websocket goes too, nothing is left to resume. (A media *timeout* is a network
+    /// outage, which the grace is for.)
+    media_closed: bool,
 }
 
 #[derive(Default)]
@@ -144,7 +146,7 @@ impl Registry {
             joined_seq: seq,
             epoch: seq,
             outbox: Some(outbox),
-            media_lost: false,
+            media_closed: false,
         };
         r.seats.insert(participant.clone(), seat);
         let grant = grant(room, r, &participant);
@@ -175,9 +177,9 @@ impl Registry {
     }
 
     /// The session of `epoch` is gone without `leave`: the seat waits `grace` for a resume,
-    /// unless its media is gone too.
+    /// unless the client had closed its media.
     pub fn detach(self: &Arc<Self>, participant: &ParticipantId, epoch: u64) {
-        let media_lost = {
+        let media_closed = {
             let mut inner = self.lock();
             let Some(seat) = seat_mut(&mut inner, participant) else {
                 return;
@@ -186,12 +188,12 @@ impl Registry {
                 return; // Resumed elsewhere already.
             }
             seat.outbox = None;
-            seat.media_lost
+            seat.media_closed
         };
         // Neither transport is left (typically a closing tab whose peer connection closed
         // before its websocket could say `leave`): release at once, as `media_ended` does
         // when the two go the other way round.
-        if media_lost
+        if media_closed
             && self.remove_if(participant, LeaveReason::Disconnected, |s| {
                 s.epoch == epoch && s.outbox.is_none()
             })
@@ -400,7 +402,7 @@ impl Registry {
             let attached = seat.outbox.is_some();
             if attached {
                 if let Some(seat) = r.seats.get_mut(participant) {
-                    seat.media_lost = true;
+                    seat.media_closed = reason == MediaEndReason::Closed;
                 }
                 unpublish_all(r, participant);
                 send_to(r, participant, ServerMessage::MediaEnded { reason });
@@ -421,7 +423,7 @@ impl Registry {
     /// The SFU says the participant's media is up (again): a reset seat is whole once more.
     pub fn media_connected(&self, participant: &ParticipantId) {
         if let Some(seat) = seat_mut(&mut self.lock(), participant) {
-            seat.media_lost = false;
+            seat.media_closed = false;
         }
     }
 

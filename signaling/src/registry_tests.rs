@@ -200,7 +200,7 @@ fn mute_and_speaking_broadcast_only_changes() {
 /// go), then the websocket drops without `leave` or a 1001 close. With neither transport
 /// left, the seat goes at once, as when the two go the other way round.
 #[tokio::test(start_paused = true)]
-async fn a_seat_whose_media_was_lost_goes_with_its_websocket() {
+async fn a_seat_whose_client_closed_its_media_goes_with_its_websocket() {
     let mut f = fixture(10);
     let (a, _ra) = seat(&f.reg, "a");
     let (_b, mut rb) = seat(&f.reg, "b");
@@ -225,19 +225,23 @@ async fn a_seat_whose_media_was_lost_goes_with_its_websocket() {
     assert_eq!(f.reg.seats(&room()), 1);
 }
 
-/// Media that came back after a reset makes the seat an ordinary one again: a dropped
-/// websocket keeps it for the grace.
+/// A media *timeout* is a network outage, and media that came back after a close makes the
+/// seat an ordinary one again: in both cases a dropped websocket keeps the seat for the grace.
 #[tokio::test(start_paused = true)]
-async fn media_back_after_a_reset_keeps_the_grace() {
+async fn timed_out_or_restored_media_keeps_the_grace() {
     let f = fixture(10);
     let (a, _ra) = seat(&f.reg, "a");
+    let (c, _rc) = seat(&f.reg, "c");
     let (_b, mut rb) = seat(&f.reg, "b");
     f.reg
         .media_ended(&room(), &a.participant, MediaEndReason::Timeout);
-    f.reg.media_connected(&a.participant);
+    f.reg
+        .media_ended(&room(), &c.participant, MediaEndReason::Closed);
+    f.reg.media_connected(&c.participant);
     drain(&mut rb);
     f.reg.detach(&a.participant, a.epoch);
+    f.reg.detach(&c.participant, c.epoch);
     tokio::time::sleep(Duration::from_secs(5)).await;
-    assert!(drain(&mut rb).is_empty(), "kept for resume");
-    assert_eq!(f.reg.seats(&room()), 2);
+    assert!(drain(&mut rb).is_empty(), "both kept for resume");
+    assert_eq!(f.reg.seats(&room()), 3);
 }
