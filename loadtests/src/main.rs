@@ -84,40 +84,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ApiArgs {
-    #[arg(long, default_value = "http://127.0.0.1:8080", env = "GOVHUB_LOAD_URL")]
-    url: String,
-    /// The account the requests run as (the demo hub's administrator by default).
-    #[arg(long, default_value = "admin")]
-    login: String,
-    #[arg(
-        long,
-        default_value = "govhub-demo-admin",
-        env = "GOVHUB_LOAD_PASSWORD"
-    )]
-    password: String,
-    /// Requests per second, every operation together.
-    #[arg(long, default_value_t = 200.0)]
-    rate: f64,
-    /// Seconds of the measured window.
-    #[arg(long, default_value_t = 20.0)]
-    duration: f64,
-    /// Most requests in flight.
-    #[arg(long, default_value_t = 32)]
-    concurrency: usize,
-    /// Shares of the operations, e.g. `search=70,task=20,memo=10`.
-    #[arg(long, default_value = "search=70,task=20,memo=10")]
-    mix: loadtests::api_load::Mix,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// The hub's process id: its CPU time per request.
-    #[arg(long)]
-    hub_pid: Option<u32>,
-    /// Tasks made at set-up and moved during the run.
-    #[arg(long, default_value_t = 50)]
-    tasks: usize,
-    /// Memos made at set-up and read during the run.
-    #[arg(long, default_value_t = 50)]
-    memos: usize,
+    #[command(flatten)]
+    config: loadtests::api_load::ApiLoadConfig,
     /// Write the JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -201,20 +169,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn api(a: ApiArgs) -> anyhow::Result<()> {
-    let cfg = loadtests::api_load::ApiLoadConfig {
-        url: a.url,
-        login: a.login,
-        password: a.password,
-        rate: a.rate,
-        duration: a.duration,
-        concurrency: a.concurrency,
-        mix: a.mix,
-        seed: a.seed,
-        hub_pid: a.hub_pid,
-        tasks: a.tasks,
-        memos: a.memos,
-    };
-    let report = loadtests::api_load::run_api_load(&cfg).await?;
+    let report = loadtests::api_load::run_api_load(&a.config).await?;
     print!("{}", report.table());
     if let Some(path) = a.json {
         let text = serde_json::to_string_pretty(&report)?;

@@ -18,7 +18,7 @@ use webrtc::peer_connection::PeerConnection;
 use crate::participant::ParticipantOptions;
 use crate::peer::{PeerEvent, Shared};
 use crate::publish::Publisher;
-use crate::relay::Relay;
+use crate::relay::{self, Relay};
 use crate::signal::{SignalRx, SignalTx};
 use crate::stats::ms_since;
 
@@ -124,10 +124,8 @@ impl Negotiator {
         Ok(())
     }
 
-    async fn on_answer(&mut self, mut sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
-        if let Some(relay) = &self.relay {
-            sdp = relay.rewrite_sdp(&sdp);
-        }
+    async fn on_answer(&mut self, sdp: String, tx: &mut SignalTx) -> anyhow::Result<()> {
+        let sdp = relay::through(self.relay.as_ref(), sdp);
         self.pc
             .set_remote_description(RTCSessionDescription::answer(sdp)?)
             .await?;

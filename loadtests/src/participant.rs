@@ -111,15 +111,7 @@ impl Participant {
         });
         let (pc, peer_events) = peer::build(&shared, opts.bind_ip).await?;
         let mut tasks = Vec::new();
-        let relay = match opts.impair {
-            Some(imp) => {
-                let seed = opts.media.seed.wrapping_mul(0x9e37_79b9).wrapping_add(17);
-                let (relay, task) = Relay::start(opts.bind_ip, imp, seed).await?;
-                tasks.push(task);
-                Some(relay)
-            }
-            None => None,
-        };
+        let relay = Relay::for_connection(&opts, 17, &mut tasks).await?;
         let publisher = Publisher::add(&pc, &opts.media).await?;
         let mut neg = Negotiator {
             me: id.clone(),

@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::impair::{Impairer, Impairment};
+use crate::participant::ParticipantOptions;
 
 /// A relay's addresses; its task (returned by [`Relay::start`]) ends when aborted.
 pub(crate) struct Relay {
@@ -59,6 +60,23 @@ impl Relay {
         ))
     }
 
+    /// The relay of one of a participant's connections when `opts` impair the network
+    /// (`None` otherwise); its task is pushed onto `tasks`, which stop with the participant.
+    /// `salt` keeps the connections of one participant on different random sequences.
+    pub async fn for_connection(
+        opts: &ParticipantOptions,
+        salt: u64,
+        tasks: &mut Vec<JoinHandle<()>>,
+    ) -> anyhow::Result<Option<Relay>> {
+        let Some(impair) = opts.impair else {
+            return Ok(None);
+        };
+        let seed = opts.media.seed.wrapping_mul(0x9e37_79b9).wrapping_add(salt);
+        let (relay, task) = Relay::start(opts.bind_ip, impair, seed).await?;
+        tasks.push(task);
+        Ok(Some(relay))
+    }
+
     /// The server's SDP (govhub's answer, or Janus's answer or offer) with every UDP
     /// candidate replaced by the relay's address; the first such candidate becomes where the
     /// relay sends.
@@ -78,6 +96,14 @@ impl Relay {
             }
         }
         out
+    }
+}
+
+/// The server's `sdp` as a connection through `relay` (if any) must see it.
+pub(crate) fn through(relay: Option<&Relay>, sdp: String) -> String {
+    match relay {
+        Some(relay) => relay.rewrite_sdp(&sdp),
+        None => sdp,
     }
 }
 

@@ -122,24 +122,44 @@ impl Mix {
     }
 }
 
-/// Everything an API run is told.
-#[derive(Debug, Clone, Serialize)]
+/// Everything an API run is told; also the options of `govhub-load api`.
+#[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct ApiLoadConfig {
+    /// The hub, e.g. `http://127.0.0.1:8080`.
+    #[arg(long, default_value = "http://127.0.0.1:8080", env = "GOVHUB_LOAD_URL")]
     pub url: String,
+    /// The account the requests run as (the demo hub's administrator by default).
+    #[arg(long, default_value = "admin")]
     pub login: String,
+    #[arg(
+        long,
+        default_value = "govhub-demo-admin",
+        env = "GOVHUB_LOAD_PASSWORD"
+    )]
     #[serde(skip)]
     pub password: String,
-    /// Requests per second, all operations together.
+    /// Requests per second, every operation together.
+    #[arg(long, default_value_t = 200.0)]
     pub rate: f64,
     /// Seconds of the measured window.
+    #[arg(long, default_value_t = 20.0)]
     pub duration: f64,
     /// Most requests in flight (HTTP/1.1 keep-alive connections).
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Shares of the operations, e.g. `search=70,task=20,memo=10`.
+    #[arg(long, default_value = "search=70,task=20,memo=10")]
     pub mix: Mix,
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The hub's process id: its CPU time per request.
+    #[arg(long)]
     pub hub_pid: Option<u32>,
-    /// Tasks and memos made at set-up to move and read.
+    /// Tasks made at set-up and moved during the run.
+    #[arg(long, default_value_t = 50)]
     pub tasks: usize,
+    /// Memos made at set-up and read during the run.
+    #[arg(long, default_value_t = 50)]
     pub memos: usize,
 }
 

@@ -23,7 +23,7 @@ use super::substream_for;
 use crate::negotiate::Cmd;
 use crate::participant::ParticipantOptions;
 use crate::peer::{PeerEvent, Shared};
-use crate::relay::Relay;
+use crate::relay::{self, Relay};
 use crate::stats::ms_since;
 
 /// One peer connection and its local candidates.
@@ -262,10 +262,7 @@ impl Driver {
     async fn answer(&mut self, handle: u64, offer: Jsep) -> anyhow::Result<()> {
         let side = self.sub.as_ref().context("no subscribing connection")?;
         let pc = &side.pc;
-        let sdp = match &side.relay {
-            Some(relay) => relay.rewrite_sdp(&offer.sdp),
-            None => offer.sdp,
-        };
+        let sdp = relay::through(side.relay.as_ref(), offer.sdp);
         pc.set_remote_description(RTCSessionDescription::offer(sdp)?)
             .await?;
         let answer = pc.create_answer(None).await?;

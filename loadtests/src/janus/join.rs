@@ -21,7 +21,7 @@ use super::room_number;
 use crate::participant::{Participant, ParticipantOptions};
 use crate::peer::{self, Shared};
 use crate::publish::Publisher;
-use crate::relay::Relay;
+use crate::relay::{self, Relay};
 use crate::stats::ms_since;
 
 const NO_SUCH_ROOM: i64 = 426;
@@ -160,15 +160,12 @@ async fn side(
     salt: u64,
 ) -> anyhow::Result<Side> {
     let (pc, candidates) = peer::build(shared, opts.bind_ip).await?;
-    let relay = match opts.impair {
-        Some(imp) => {
-            let seed = opts.media.seed.wrapping_mul(0x9e37_79b9).wrapping_add(salt);
-            let (relay, task) = Relay::start(opts.bind_ip, imp, seed).await?;
-            media.lock().unwrap_or_else(|p| p.into_inner()).push(task);
-            Some(relay)
-        }
-        None => None,
-    };
+    let mut tasks = Vec::new();
+    let relay = Relay::for_connection(opts, salt, &mut tasks).await?;
+    media
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(tasks);
     Ok(Side {
         pc,
         candidates,
@@ -205,10 +202,7 @@ async fn publish(
     let answer = reply
         .jsep
         .context("Janus answered the publication without SDP")?;
-    let sdp = match &side.relay {
-        Some(relay) => relay.rewrite_sdp(&answer.sdp),
-        None => answer.sdp,
-    };
+    let sdp = relay::through(side.relay.as_ref(), answer.sdp);
     pc.set_remote_description(RTCSessionDescription::answer(sdp)?)
         .await?;
     let since = ms_since(shared.joined_at);
