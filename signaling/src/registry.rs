@@ -396,14 +396,12 @@ impl Registry {
             let Some(r) = inner.rooms.get_mut(room) else {
                 return MediaEndOutcome::Unknown;
             };
-            let Some(seat) = r.seats.get(participant) else {
+            let Some(seat) = r.seats.get_mut(participant) else {
                 return MediaEndOutcome::Unknown;
             };
             let attached = seat.outbox.is_some();
             if attached {
-                if let Some(seat) = r.seats.get_mut(participant) {
-                    seat.media_closed = reason == MediaEndReason::Closed;
-                }
+                seat.media_closed = reason == MediaEndReason::Closed;
                 unpublish_all(r, participant);
                 send_to(r, participant, ServerMessage::MediaEnded { reason });
             }
