@@ -16,7 +16,6 @@ import { stopStream } from './media.js';
 /** @typedef {import('./types.js').ResumedMessage} ResumedMessage */
 /** @typedef {'joining' | 'joined' | 'left' | 'lost' | 'failed'} Phase */
 
-
 export class Room {
   /** @param {string} room @param {MediaStream} stream local camera and microphone */
   constructor(room, stream) {

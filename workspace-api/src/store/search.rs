@@ -18,13 +18,13 @@
 //! all its trigrams, so its candidates are the people holding its rarest trigram *and* the
 //! next rarest ones, [`JOINED`] in all (from exact counts kept in `gram_counts`, see
 //! `rarest_grams`; counting index entries with a cap made the choice arbitrary whenever every
-//! trigram of a query was common); only those few are read and ranked with `LIKE`. Trigrams of romanised names and of digits are
-//! each held by thousands of people (`bin`, `205`) while two or three of them together are
-//! held by a handful, so intersecting is what keeps such queries cheap: the rarest trigram
-//! alone left up to 10,000+ rows to verify. The probe of each further trigram is one index
-//! seek by `(employee_id, gram)` (PostgreSQL's primary key; SQLite's `employee_grams_employee`
-//! index, which on a `WITHOUT ROWID` table carries the primary-key columns after
-//! `employee_id`).
+//! trigram of a query was common); only those few are read and ranked with `LIKE`.
+//! Trigrams of romanised names and of digits are each held by thousands of people (`bin`,
+//! `205`) while two or three of them together are held by a handful, so intersecting is what
+//! keeps such queries cheap: the rarest trigram alone left up to 10,000+ rows to verify. The
+//! probe of each further trigram is one index seek by `(employee_id, gram)` (PostgreSQL's
+//! primary key; SQLite's `employee_grams_employee` index, which on a `WITHOUT ROWID` table
+//! carries the primary-key columns after `employee_id`).
 //!
 //! The unit filter takes the unit and every unit below it (a 국 with its 과): their ids are
 //! read first (a recursive query over `units.parent_id`) and bound as a list. Listing a unit
@@ -201,8 +201,10 @@ impl Store {
             held.insert(gram, n);
         }
         // A gram without a row is held by nobody.
-        let counted = (0..grams.len())
-            .map(|i| (held.get(&grams[i]).copied().unwrap_or(0), i))
+        let counted = grams
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (held.get(g).copied().unwrap_or(0), i))
             .collect();
         Ok(pick_rarest(&grams, counted))
     }
@@ -278,12 +280,7 @@ fn search_sql(
         filters.push(format!("e.unit_id IN ({})", int_list(&mut b, units)));
     }
     let mut outer = vec![format!("s.rank < {}", hangul::NO_MATCH_RANK)];
-    if let Some((r, name, id)) = &query.after {
-        let (r, n, i) = (
-            b.push(Bind::Int(*r)),
-            b.push(Bind::Text(name.clone())),
-            b.push(Bind::Int(*id)),
-        );
+    if let Some((r, n, i)) = cursor_binds(&mut b, query) {
         outer.push(format!(
             "(s.rank > {r} OR (s.rank = {r} AND (s.name_ko_norm{collate} > {n} \
              OR (s.name_ko_norm{collate} = {n} AND s.id > {i}))))"
@@ -303,6 +300,16 @@ fn search_sql(
     (sql, b)
 }
 
+/// The placeholders of the query's keyset position `(rank, name_ko_norm, id)`, if any.
+fn cursor_binds(b: &mut Binds, query: &SearchQuery) -> Option<(String, String, String)> {
+    let (r, name, id) = query.after.as_ref()?;
+    Some((
+        b.push(Bind::Int(*r)),
+        b.push(Bind::Text(name.clone())),
+        b.push(Bind::Int(*id)),
+    ))
+}
+
 /// Placeholders of `values`, comma-separated.
 fn int_list(b: &mut Binds, values: &[i64]) -> String {
     let ps: Vec<String> = values.iter().map(|v| b.push(Bind::Int(*v))).collect();
@@ -319,12 +326,7 @@ fn unit_pages(collate: &str, query: &SearchQuery, units: &[i64]) -> (String, Bin
         common.push(format!("e.agency_id = {}", b.push(Bind::Int(agency.0))));
     }
     // Every row of a list ranks 0: a cursor of a later rank is past the end.
-    if let Some((r, name, id)) = &query.after {
-        let (r, n, i) = (
-            b.push(Bind::Int(*r)),
-            b.push(Bind::Text(name.clone())),
-            b.push(Bind::Int(*id)),
-        );
+    if let Some((r, n, i)) = cursor_binds(&mut b, query) {
         common.push(format!(
             "{r} <= 0 AND ({r} < 0 OR e.name_ko_norm{collate} > {n} \
              OR (e.name_ko_norm{collate} = {n} AND e.id > {i}))"
