@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Sim, vp8_seq};
-use sfu::{MediaEndReason, SfuEvent, TrackSource};
+use sfu::{MediaEndReason, SfuEvent, TrackKind, TrackSource};
 use str0m::media::Direction;
 use str0m::media::MediaKind;
 
@@ -342,10 +342,9 @@ fn a_batch_leaves_as_one_run_per_subscriber() {
         .published
         .iter()
         .map(|t| {
-            let kind = if t.source == TrackSource::Camera {
-                MediaKind::Video
-            } else {
-                MediaKind::Audio
+            let kind = match t.kind {
+                TrackKind::Video => MediaKind::Video,
+                TrackKind::Audio => MediaKind::Audio,
             };
             (t.track.clone(), kind)
         })
