@@ -52,6 +52,11 @@ pub struct ServeArgs {
     /// Address announced to browsers for media when --media-listen is a wildcard (0.0.0.0).
     #[arg(long, env = "GOVHUB_MEDIA_PUBLIC_IP")]
     pub media_public_ip: Option<IpAddr>,
+    /// Forward subscriber RTP by the hub's own send path (`true`) rather than through
+    /// str0m's per-peer send queue (`false`; slower, kept for comparison). See
+    /// docs/architecture.md.
+    #[arg(long, env = "GOVHUB_MEDIA_FAST_PATH", default_value_t = true, action = clap::ArgAction::Set)]
+    pub media_fast_path: bool,
     #[command(flatten)]
     pub data: DataArgs,
     /// Development only: anyone may get a join token for any room at

@@ -31,6 +31,7 @@ impl Server {
         let mut media = MediaServer::bind(MediaConfig {
             listen: args.media_listen,
             public_ip: args.media_public_ip,
+            fast_path: args.media_fast_path,
         })
         .await
         .with_context(|| format!("binding media UDP {}", args.media_listen))?;

@@ -12,7 +12,17 @@ use str0m::media::MediaKind;
 /// (a) A publishes VP8 + Opus; B subscribes and receives A's packets.
 #[test]
 fn two_peers_forward_video_and_audio() {
-    let mut sim = Sim::new(1);
+    two_peers_forward(true);
+}
+
+/// The same through str0m's send path alone (`CoreConfig::fast_path` off).
+#[test]
+fn two_peers_forward_video_and_audio_through_str0m() {
+    two_peers_forward(false);
+}
+
+fn two_peers_forward(fast_path: bool) {
+    let mut sim = Sim::with_config(1, |c| c.fast_path = fast_path);
     let a = sim.join("room", "a");
     let b = sim.join("room", "b");
     let (out, _) = sim.negotiate(
@@ -95,6 +105,13 @@ fn two_peers_forward_video_and_audio() {
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
     let stats = sim.core.stats();
     assert!(stats.rtp_forwarded as usize >= got_video.len() + got_audio.len());
+    if fast_path {
+        // All but a stream's first packet and one every `ANCHOR_INTERVAL` (500 ms).
+        let anchors = stats.rtp_forwarded - stats.rtp_fast;
+        assert!((2..=12).contains(&anchors), "{stats:?}");
+    } else {
+        assert_eq!(stats.rtp_fast, 0);
+    }
     assert!(sim.events.iter().any(
         |e| matches!(e, SfuEvent::MediaConnected { participant, .. } if participant.0 == "b")
     ));

@@ -10,7 +10,14 @@ use sfu::TrackSource;
 use str0m::media::MediaKind;
 
 fn publisher_and_subscriber(seed: u64) -> (Sim, usize, usize, str0m::media::Mid) {
-    let mut sim = Sim::new(seed);
+    publisher_and_subscriber_on(seed, true)
+}
+
+fn publisher_and_subscriber_on(
+    seed: u64,
+    fast_path: bool,
+) -> (Sim, usize, usize, str0m::media::Mid) {
+    let mut sim = Sim::with_config(seed, |c| c.fast_path = fast_path);
     let a = sim.join("room", "a");
     let b = sim.join("room", "b");
     let (out, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
@@ -27,7 +34,20 @@ fn publisher_and_subscriber(seed: u64) -> (Sim, usize, usize, str0m::media::Mid)
 /// after the impairment starts still reaches B, repaired by NACK/RTX on each hop.
 #[test]
 fn loss_and_reordering_are_repaired_by_nack_rtx() {
-    let (mut sim, a, b, mid) = publisher_and_subscriber(11);
+    let sim = loss_and_reordering_repaired(true);
+    // The hub's resends to B were the fast path's (str0m never saw those packets).
+    assert!(sim.core.stats().fast_resends > 0, "{:?}", sim.core.stats());
+}
+
+/// The same with every packet through str0m, which then answers the NACKs with RTX.
+#[test]
+fn loss_and_reordering_are_repaired_through_str0m() {
+    let sim = loss_and_reordering_repaired(false);
+    assert_eq!(sim.core.stats().fast_resends, 0);
+}
+
+fn loss_and_reordering_repaired(fast_path: bool) -> Sim {
+    let (mut sim, a, b, mid) = publisher_and_subscriber_on(11, fast_path);
     sim.media_for(Duration::from_millis(500), |_| -127);
     let first_impaired = sim.clients[a].out[0].seq as u32;
     let impair = Impair {
@@ -78,6 +98,7 @@ fn loss_and_reordering_are_repaired_by_nack_rtx() {
         order.windows(2).any(|w| w[1] < w[0]),
         "no reordering happened"
     );
+    sim
 }
 
 /// A new subscriber's first forwarded video packet starts a keyframe, asked for at once.

@@ -130,6 +130,7 @@ async fn media_flows_through_the_udp_runtime_and_garbage_is_survived() {
     let mut server = MediaServer::bind(MediaConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         public_ip: None,
+        fast_path: true,
     })
     .await
     .unwrap();

@@ -17,6 +17,7 @@ use str0m::media::{MediaKind, Mid, Pt};
 use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite, Ssrc, Vp8Patch};
 use tracing::debug;
 
+use super::fast::{self, FastState, OutStream, Outgoing};
 use super::keyframe;
 use super::layers::{self, LAYERS, LayerState};
 use super::participant::RxRoute;
@@ -74,6 +75,8 @@ pub(crate) struct Subscription {
     pub pictures: PictureIdRewriter,
     /// Incoming PT → outgoing PT, filled on first use of each codec.
     pub pt_map: Vec<(Pt, Option<Pt>)>,
+    /// The m-line's send stream on the fast path, once it has sent there.
+    pub out: Option<OutStream>,
 }
 
 impl Subscription {
@@ -93,6 +96,7 @@ impl Subscription {
             rewriter: SeqTsRewriter::with_start(clock, start_seq, start_ts),
             pictures: PictureIdRewriter::new(),
             pt_map: Vec::new(),
+            out: None,
         }
     }
 
@@ -176,6 +180,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
         tracks,
         stats,
         dirty,
+        fast_dirty,
         ..
     } = core;
     let Some(track) = tracks[tk].as_ref() else {
@@ -188,6 +193,9 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
         let Some(sp) = participants[sk].as_mut() else {
             continue;
         };
+        if matches!(sp.fast, FastState::Waiting) {
+            sp.try_fast();
+        }
         let Some(sub) = sp.subscriptions.iter_mut().find(|s| s.mid == smid) else {
             continue;
         };
@@ -219,9 +227,38 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
             stats.rtp_dropped += 1;
             continue;
         };
-        let patch = inb
+        let ids = inb
             .vp8
-            .and_then(|d| vp8_patch(&mut sub.pictures, switched, &d, &inb.packet.payload));
+            .map(|d| picture_ids(&mut sub.pictures, switched, &d))
+            .unwrap_or_default();
+        if let (FastState::Ready(f), Some(_)) = (&mut sp.fast, sp.path) {
+            if sub.out.is_none() {
+                sub.out = OutStream::new(&mut sp.rtc, smid, track.is_video());
+            }
+            let anchor = sub
+                .out
+                .as_mut()
+                .is_none_or(|o| o.take_anchor(f, switched, now));
+            let fast_out = sub.out.as_mut().filter(|_| !anchor);
+            if let Some(out) = fast_out {
+                let pkt = Outgoing {
+                    pt,
+                    seq,
+                    ts,
+                    marker: inb.packet.header.marker,
+                    payload: &inb.packet.payload,
+                    ext: &inb.packet.header.ext_vals,
+                    vp8: ids,
+                };
+                if fast::send(f, out, &pkt, now) {
+                    fast_dirty.push(sk);
+                }
+                stats.rtp_forwarded += 1;
+                stats.rtp_fast += 1;
+                continue;
+            }
+        }
+        let patch = vp8_patch(ids, &inb.packet.payload);
         let mut api = sp.rtc.direct_api();
         let Some(tx) = api.stream_tx_by_mid(smid, None) else {
             stats.rtp_dropped += 1;
@@ -256,16 +293,24 @@ fn rtp_write(packet: &RtpPacket, pt: Pt, seq: u64, ts: u32, patch: Option<Vp8Pat
     }
 }
 
-/// Keeps VP8 PictureID/TL0PICIDX continuous for this subscriber: str0m applies the patch
-/// while serialising, so the shared payload is never copied here.
-fn vp8_patch(
+/// Keeps VP8 PictureID/TL0PICIDX continuous for this subscriber: the values to write over
+/// the payload's, each `None` where the payload's own is right.
+fn picture_ids(
     pictures: &mut PictureIdRewriter,
     switched: bool,
     d: &vp8::Vp8Descriptor,
-    payload: &[u8],
-) -> Option<Vp8Patch> {
+) -> (Option<u16>, Option<u8>) {
     let (pid, tl0) = pictures.map(switched, d.picture_id, d.picture_id_15bit, d.tl0_pic_idx);
-    if pid == d.picture_id && tl0 == d.tl0_pic_idx {
+    (
+        pid.filter(|_| pid != d.picture_id),
+        tl0.filter(|_| tl0 != d.tl0_pic_idx),
+    )
+}
+
+/// [`picture_ids`] as a str0m patch, applied while serialising, so the shared payload is
+/// never copied here.
+fn vp8_patch((pid, tl0): (Option<u16>, Option<u8>), payload: &[u8]) -> Option<Vp8Patch> {
+    if pid.is_none() && tl0.is_none() {
         return None;
     }
     let mut b = str0m::rtp::Vp8Descriptor::parse(payload).ok()?.patch();

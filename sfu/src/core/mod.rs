@@ -10,12 +10,16 @@
 //! - `participant`: one peer's `Rtc`, draining its output, ICE/DTLS state events.
 //! - `negotiate`: applying a client's offer (publications, subscriptions, the answer).
 //! - `forward`: routing incoming RTP to subscribers (layers, keyframes, rewriting).
+//! - `fast`: the fast path that writes, encrypts and resends subscriber RTP without str0m.
+//! - `keys`: the SRTP keys of each participant's DTLS handshake, for `fast`.
 //! - `keyframe`: coalesced, throttled keyframe requests towards publishers.
 //! - `layers`: RID ↔ layer index and per-layer receive state.
 //! - `speaking`: audio levels to `Speaking`/`ActiveSpeaker` events.
 
+mod fast;
 mod forward;
 mod keyframe;
+mod keys;
 mod layers;
 mod negotiate;
 mod participant;
@@ -53,6 +57,9 @@ pub struct CoreConfig {
     pub seed: u64,
     /// How often the core re-evaluates layers, pending keyframe requests and speakers.
     pub tick_interval: Duration,
+    /// Subscriber RTP is built and encrypted by the core (`fast` module) instead of going
+    /// through str0m's send queue; off, every packet takes str0m's path.
+    pub fast_path: bool,
 }
 
 impl CoreConfig {
@@ -67,6 +74,7 @@ impl CoreConfig {
             // peer would; a lower cap then throws away exactly those resends.
             rtx_ratio_cap: Some(0.35),
             tick_interval: Duration::from_millis(100),
+            fast_path: true,
         }
     }
 }
@@ -92,6 +100,10 @@ pub struct CoreStats {
     pub rtp_in: u64,
     /// RTP packets written to subscribers (one per subscriber).
     pub rtp_forwarded: u64,
+    /// Of those, the ones sent by the fast path rather than through str0m.
+    pub rtp_fast: u64,
+    /// Packets resent by the fast path on a subscriber's NACK.
+    pub fast_resends: u64,
     /// RTP packets not forwarded to a subscriber that wanted the track: waiting for a
     /// keyframe, older than a layer switch, or without a payload type on the subscriber.
     pub rtp_dropped: u64,
@@ -120,6 +132,9 @@ pub struct SfuCore {
     rooms: HashMap<RoomId, speaking::RoomSpeakers>,
     /// Participants written to since they were last drained.
     dirty: Vec<PKey>,
+    /// Participants whose fast-path outbox holds datagrams.
+    fast_dirty: Vec<PKey>,
+
     transmits: VecDeque<Transmit>,
     events: VecDeque<SfuEvent>,
     next_tick: Instant,
@@ -138,6 +153,8 @@ impl SfuCore {
             track_ids: HashMap::new(),
             rooms: HashMap::new(),
             dirty: Vec::new(),
+            fast_dirty: Vec::new(),
+
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             next_tick,
@@ -165,7 +182,8 @@ impl SfuCore {
         }
         let candidate = Candidate::host(self.config.candidate_addr, "udp")
             .map_err(|e| SfuError::Negotiation(format!("bad host candidate: {e}")))?;
-        let p = Participant::new(room.clone(), participant.clone(), candidate, now);
+        let fast = self.config.fast_path;
+        let p = Participant::new(room.clone(), participant.clone(), candidate, fast, now);
         let key = match self.participants.iter().position(Option::is_none) {
             Some(free) => {
                 self.participants[free] = Some(p);
@@ -257,6 +275,7 @@ impl SfuCore {
         self.by_id.remove(participant);
         self.by_addr.retain(|_, k| *k != key);
         self.dirty.retain(|k| *k != key);
+        self.fast_dirty.retain(|k| *k != key);
         let Some(mut p) = self.participants[key].take() else {
             return Ok(());
         };
@@ -318,6 +337,9 @@ impl SfuCore {
             self.stats.garbage_datagrams += 1;
             return;
         };
+        if fast::is_rtcp(data) {
+            self.fast_rtcp(key, data, now);
+        }
         let p = self.participant_mut(key);
         if let Err(e) = p.rtc.handle_input(input) {
             // A refused datagram (possibly spoofed) must not end the participant's session.
@@ -417,13 +439,59 @@ impl SfuCore {
     }
 
     /// Drains every participant with pending output. Forwarding while draining one
-    /// participant marks others dirty, so this loops until all are quiet.
+    /// participant marks others dirty, so this loops until all are quiet. A participant's
+    /// fast-path outbox leaves right after what str0m has for it (`fast` keeps a stream's
+    /// packets in order across the two), so its datagrams of one batch leave back to back.
     fn drain_dirty(&mut self, now: Instant) {
         while let Some(key) = self.dirty.pop() {
             // Drained directly since it was queued (`receive_datagram`): nothing left.
             if self.participants[key].as_ref().is_some_and(|p| p.dirty) {
                 participant::drain(self, key, now);
+                self.flush_outbox(key);
             }
+        }
+        while let Some(key) = self.fast_dirty.pop() {
+            self.flush_outbox(key);
+        }
+    }
+
+    fn flush_outbox(&mut self, key: PKey) {
+        let Some(p) = self.participants[key].as_mut() else {
+            return;
+        };
+        let fast::FastState::Ready(f) = &mut p.fast else {
+            return;
+        };
+        f.batch += 1;
+        let Some((source, destination)) = p.path else {
+            f.outbox.clear();
+            return;
+        };
+        for contents in f.outbox.drain(..) {
+            self.stats.transmits += 1;
+            self.transmits.push_back(Transmit {
+                source,
+                destination,
+                contents,
+            });
+        }
+    }
+
+    /// A subscriber's RTCP, seen by the fast path before str0m gets it: its NACKs for
+    /// packets str0m never sent are answered from the fast path's history.
+    fn fast_rtcp(&mut self, key: PKey, data: &[u8], now: Instant) {
+        let cap = self.config.rtx_ratio_cap;
+        let Some(p) = self.participants[key].as_mut() else {
+            return;
+        };
+        let fast::FastState::Ready(f) = &mut p.fast else {
+            return;
+        };
+        let before = f.outbox.len();
+        let queued = fast::on_rtcp(f, &p.subscriptions, data, cap, now);
+        self.stats.fast_resends += (f.outbox.len() - before) as u64;
+        if queued {
+            self.fast_dirty.push(key);
         }
     }
 }

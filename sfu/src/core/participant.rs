@@ -10,7 +10,9 @@ use str0m::rtp::Ssrc;
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tracing::{debug, info};
 
+use super::fast::{self, FastSender, FastState, Path};
 use super::forward::{self, Subscription};
+use super::keys::{self, KeySlot};
 use super::{CoreStats, PKey, SfuCore, TKey, Transmit};
 use crate::api::{MediaEndReason, ParticipantId, RoomId, SfuEvent};
 use crate::media::speaker::SpeakingDetector;
@@ -49,6 +51,12 @@ pub(crate) struct Participant {
     pub speaking: SpeakingDetector,
     /// When the first offer was answered: the connect deadline counts from here.
     pub offered_at: Option<Instant>,
+    /// Filled by the DTLS handshake with the SRTP keying material (see `keys`).
+    pub keys: KeySlot,
+    /// Whether subscriber RTP leaves by the fast path (see `fast`).
+    pub fast: FastState,
+    /// The selected ICE pair, from the last DTLS/SRTP datagram str0m sent.
+    pub path: Option<Path>,
 }
 
 /// First retransmission of the hub's own connectivity check (str0m's default is 250 ms).
@@ -60,13 +68,24 @@ pub(crate) struct Participant {
 const INITIAL_STUN_RTO: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Participant {
-    pub fn new(room: RoomId, id: ParticipantId, candidate: Candidate, now: Instant) -> Self {
+    pub fn new(
+        room: RoomId,
+        id: ParticipantId,
+        candidate: Candidate,
+        fast_path: bool,
+        now: Instant,
+    ) -> Self {
         let mut config = Rtc::builder()
             .set_rtp_mode(true)
             // A server's host candidate is the only one it has; browsers check it directly.
             .set_ice_lite(false);
         config.set_initial_stun_rto(INITIAL_STUN_RTO);
-        let mut rtc = config.build(now);
+        let keys = KeySlot::default();
+        let mut rtc = if fast_path {
+            keys::build_with_slot(config, &keys, now)
+        } else {
+            config.build(now)
+        };
         rtc.add_local_candidate(candidate);
         Self {
             room,
@@ -81,6 +100,32 @@ impl Participant {
             rx_routes: Vec::new(),
             speaking: SpeakingDetector::default(),
             offered_at: None,
+            keys,
+            fast: if fast_path {
+                FastState::Waiting
+            } else {
+                FastState::Off
+            },
+            path: None,
+        }
+    }
+
+    /// Moves a connected participant onto the fast path once its keys are known; a
+    /// profile the fast path does not implement keeps it on str0m's for good.
+    pub fn try_fast(&mut self) {
+        if !matches!(self.fast, FastState::Waiting) || !self.connected {
+            return;
+        }
+        match FastSender::from_slot(&self.keys) {
+            Ok(Some(f)) => {
+                debug!(participant = %self.id, "subscriber RTP on the fast path");
+                self.fast = FastState::Ready(Box::new(f));
+            }
+            Ok(None) => {}
+            Err(()) => {
+                debug!(participant = %self.id, "SRTP profile not on the fast path");
+                self.fast = FastState::Off;
+            }
         }
     }
 
@@ -138,7 +183,12 @@ pub(crate) fn poll(core: &mut SfuCore, key: PKey, now: Instant) {
             return;
         };
         match p.rtc.poll_output() {
-            Ok(Output::Transmit(t)) => push_transmit(&mut core.transmits, &mut core.stats, t),
+            Ok(Output::Transmit(t)) => {
+                if fast::names_selected_pair(&t.contents) {
+                    p.path = Some((t.source, t.destination));
+                }
+                push_transmit(&mut core.transmits, &mut core.stats, t);
+            }
             Ok(Output::Timeout(t)) => {
                 p.next_timeout = t;
                 break;
@@ -168,6 +218,7 @@ fn on_event(core: &mut SfuCore, key: PKey, event: Event, now: Instant) {
             let p = core.participant_mut(key);
             if !p.connected {
                 p.connected = true;
+                p.try_fast();
                 info!(participant = %p.id, "media connected");
                 let ev = SfuEvent::MediaConnected {
                     room: p.room.clone(),

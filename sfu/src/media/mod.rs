@@ -20,4 +20,5 @@ pub mod keyframe;
 pub mod layers;
 pub mod rewrite;
 pub mod speaker;
+pub(crate) mod srtp;
 pub mod vp8;

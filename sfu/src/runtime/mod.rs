@@ -38,6 +38,8 @@ pub struct MediaConfig {
     pub listen: SocketAddr,
     /// Advertised in the ICE candidate when `listen` is a wildcard (0.0.0.0 / ::).
     pub public_ip: Option<IpAddr>,
+    /// `CoreConfig::fast_path`.
+    pub fast_path: bool,
 }
 
 /// A bound media server, ready to [`run`](MediaServer::run).
@@ -45,6 +47,7 @@ pub struct MediaServer {
     socket: MediaSocket,
     local: SocketAddr,
     candidate: SocketAddr,
+    fast_path: bool,
     commands_tx: mpsc::Sender<Command>,
     commands_rx: mpsc::Receiver<Command>,
     events_tx: mpsc::UnboundedSender<SfuEvent>,
@@ -64,6 +67,7 @@ impl MediaServer {
             socket,
             local,
             candidate,
+            fast_path: config.fast_path,
             commands_tx,
             commands_rx,
             events_tx,
@@ -95,6 +99,7 @@ impl MediaServer {
         let MediaServer {
             socket,
             candidate,
+            fast_path,
             commands_tx,
             mut commands_rx,
             events_tx,
@@ -103,7 +108,11 @@ impl MediaServer {
         // Only handles keep the command channel open from here on.
         drop(commands_tx);
         let mut socket = socket;
-        let mut core = SfuCore::new(CoreConfig::new(candidate), Instant::now());
+        let config = CoreConfig {
+            fast_path,
+            ..CoreConfig::new(candidate)
+        };
+        let mut core = SfuCore::new(config, Instant::now());
         let mut outgoing = Vec::new();
         let mut commands_open = true;
         let mut next_stats = Instant::now() + STATS_EVERY;
@@ -117,6 +126,8 @@ impl MediaServer {
                     participants = core.participant_count(),
                     rtp_in = s.rtp_in,
                     forwarded = s.rtp_forwarded,
+                    fast = s.rtp_fast,
+                    fast_resends = s.fast_resends,
                     dropped = s.rtp_dropped,
                     garbage = s.garbage_datagrams,
                     keyframe_requests = s.keyframe_requests,
