@@ -12,11 +12,13 @@
 //!
 //! str0m keeps everything else: ICE, DTLS, RTCP, keyframe requests, negotiation. Two things
 //! it did for these streams are done here or fed to it:
-//! - **Resends.** Every sent video datagram is kept (encrypted, as sent) in a small ring per
-//!   stream; the subscriber's SRTCP is decrypted here too, and each generic NACK (RFC 4585
-//!   §6.2.1) for a kept packet resends those exact bytes, within the same resend budget str0m
-//!   applied (`CoreConfig::rtx_ratio_cap`). Resending the identical ciphertext reuses no
-//!   keystream on new data.
+//! - **Resends.** Every sent video packet is remembered in a small ring per stream: its
+//!   header fields and the publisher's payload, shared (one `Arc` per incoming packet for
+//!   all subscribers), so the rings cost ~64 bytes a packet and not a copy. The
+//!   subscriber's SRTCP is decrypted here too, and each generic NACK (RFC 4585 §6.2.1) for a
+//!   remembered packet rebuilds and re-encrypts it, within the same resend budget str0m
+//!   applied (`CoreConfig::rtx_ratio_cap`): the same header, payload and index give the
+//!   same bytes as the first time, so no keystream is ever used on other data.
 //! - **Sender reports.** str0m's SR for a stream maps RTP time to wall-clock from the last
 //!   packet *it* sent. So a stream's first packet, and then one about every
 //!   [`ANCHOR_INTERVAL`] and after each layer switch, still goes through str0m (an
@@ -31,10 +33,11 @@
 //! when `CoreConfig::fast_path` is off.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::media::{Mid, Pt};
-use str0m::rtp::{Extension, ExtensionValues};
+use str0m::rtp::{Extension, ExtensionValues, VideoOrientation};
 
 use super::forward::Subscription;
 use super::keys::KeySlot;
@@ -43,7 +46,10 @@ use crate::media::vp8;
 
 /// How often a stream's packet goes through str0m to keep its sender reports right.
 pub(crate) const ANCHOR_INTERVAL: Duration = Duration::from_millis(500);
-/// Video packets kept per stream for resends (a power of two).
+/// The longest header `write_header` writes: 12 fixed bytes, 4 of extension header, mid
+/// (1 + 16), audio level (2), video orientation (2), padding.
+const MAX_HEADER: usize = 40;
+/// Video packets remembered per stream for resends.
 const HISTORY_SLOTS: usize = 256;
 /// Older packets are not resent: the subscriber has given up on them.
 const HISTORY_AGE: Duration = Duration::from_secs(2);
@@ -168,15 +174,31 @@ pub(crate) struct Outgoing<'a> {
     pub ts: u32,
     pub marker: bool,
     pub payload: &'a [u8],
+    /// The same payload shared, for the resend history (video).
+    pub shared: Option<&'a Arc<[u8]>>,
     pub ext: &'a ExtensionValues,
     /// VP8 PictureID / TL0PICIDX to write over the payload's.
     pub vp8: (Option<u16>, Option<u8>),
 }
 
-/// Builds, encrypts and queues one packet; keeps it for resends when the stream is video.
-/// Returns whether the outbox was empty before (the caller then queues it for the flush).
+/// Builds, encrypts and queues one packet; remembers it for resends when the stream is
+/// video. Returns whether the outbox was empty before (the caller then queues it for the
+/// flush).
 pub(crate) fn send(f: &mut FastSender, out: &mut OutStream, pkt: &Outgoing, now: Instant) -> bool {
-    let mut buf = Vec::with_capacity(12 + 16 + pkt.payload.len() + f.tag_len);
+    let buf = seal(f, out, pkt);
+    f.budget.sent(buf.len(), now);
+    out.last_batch = Some(f.batch);
+    if let (Some(h), Some(payload)) = (out.history.as_mut(), pkt.shared) {
+        h.put(Sent::of(pkt, payload.clone()), now);
+    }
+    let was_empty = f.outbox.is_empty();
+    f.outbox.push(buf);
+    was_empty
+}
+
+/// The SRTP datagram of one packet: header, payload (VP8 ids patched), tag.
+fn seal(f: &FastSender, out: &OutStream, pkt: &Outgoing) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(MAX_HEADER + pkt.payload.len() + f.tag_len);
     let header_len = write_header(&mut buf, out, pkt);
     let body = buf.len();
     buf.extend_from_slice(pkt.payload);
@@ -189,14 +211,7 @@ pub(crate) fn send(f: &mut FastSender, out: &mut OutStream, pkt: &Outgoing, now:
     }
     f.srtp
         .protect_rtp(&mut buf, header_len, pkt.seq & 0xffff_ffff_ffff);
-    f.budget.sent(buf.len(), now);
-    out.last_batch = Some(f.batch);
-    if let Some(h) = out.history.as_mut() {
-        h.put(pkt.seq, &buf, now);
-    }
-    let was_empty = f.outbox.is_empty();
-    f.outbox.push(buf);
-    was_empty
+    buf
 }
 
 /// RTP fixed header (RFC 3550 §5.1) and one-byte header extensions (RFC 8285 §4.2).
@@ -251,19 +266,20 @@ pub(crate) fn on_rtcp(
     let mut plain = std::mem::take(&mut f.scratch);
     if f.rtcp_in.unprotect_rtcp(datagram, &mut plain).is_some() {
         for (media_ssrc, seq) in nacked(&plain) {
-            let Some(h) = subscriptions
+            let Some(out) = subscriptions
                 .iter()
                 .filter_map(|s| s.out.as_ref())
                 .find(|s| s.ssrc == media_ssrc)
-                .and_then(|s| s.history.as_ref())
             else {
                 continue;
             };
-            let Some(bytes) = h.get(seq, now) else {
+            let Some(sent) = out.history.as_ref().and_then(|h| h.get(seq, now)) else {
                 continue;
             };
-            if f.budget.allow_resend(bytes.len(), cap, now) {
-                f.outbox.push(bytes.to_vec());
+            let ext = sent.ext();
+            let buf = seal(f, out, &sent.outgoing(&ext));
+            if f.budget.allow_resend(buf.len(), cap, now) {
+                f.outbox.push(buf);
             }
         }
     }
@@ -313,15 +329,61 @@ fn rtcp_packets(mut rest: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The sent datagrams of one stream, by sequence number.
-struct History {
-    slots: Vec<Slot>,
+/// What a sent packet was made of: enough to make the same datagram again.
+struct Sent {
+    seq: u64,
+    ts: u32,
+    pt: Pt,
+    marker: bool,
+    audio_level: Option<i8>,
+    voice_activity: Option<bool>,
+    video_orientation: Option<VideoOrientation>,
+    vp8: (Option<u16>, Option<u8>),
+    payload: Arc<[u8]>,
 }
 
-struct Slot {
-    seq: Option<u64>,
-    at: Instant,
-    bytes: Vec<u8>,
+impl Sent {
+    fn of(pkt: &Outgoing, payload: Arc<[u8]>) -> Self {
+        Self {
+            seq: pkt.seq,
+            ts: pkt.ts,
+            pt: pkt.pt,
+            marker: pkt.marker,
+            audio_level: pkt.ext.audio_level,
+            voice_activity: pkt.ext.voice_activity,
+            video_orientation: pkt.ext.video_orientation,
+            vp8: pkt.vp8,
+            payload,
+        }
+    }
+
+    /// The header extensions it was sent with.
+    fn ext(&self) -> ExtensionValues {
+        ExtensionValues {
+            audio_level: self.audio_level,
+            voice_activity: self.voice_activity,
+            video_orientation: self.video_orientation,
+            ..Default::default()
+        }
+    }
+
+    fn outgoing<'a>(&'a self, ext: &'a ExtensionValues) -> Outgoing<'a> {
+        Outgoing {
+            pt: self.pt,
+            seq: self.seq,
+            ts: self.ts,
+            marker: self.marker,
+            payload: &self.payload,
+            shared: None,
+            ext,
+            vp8: self.vp8,
+        }
+    }
+}
+
+/// The sent packets of one stream, by sequence number.
+struct History {
+    slots: Vec<Option<(Instant, Sent)>>,
 }
 
 impl History {
@@ -329,28 +391,18 @@ impl History {
         Self { slots: Vec::new() }
     }
 
-    fn put(&mut self, seq: u64, bytes: &[u8], now: Instant) {
+    fn put(&mut self, sent: Sent, now: Instant) {
         if self.slots.is_empty() {
-            self.slots = (0..HISTORY_SLOTS)
-                .map(|_| Slot {
-                    seq: None,
-                    at: now,
-                    bytes: Vec::new(),
-                })
-                .collect();
+            self.slots = (0..HISTORY_SLOTS).map(|_| None).collect();
         }
-        let slot = &mut self.slots[seq as usize % HISTORY_SLOTS];
-        slot.seq = Some(seq);
-        slot.at = now;
-        // The slot's buffer is reused: no allocation once the ring has gone round.
-        slot.bytes.clear();
-        slot.bytes.extend_from_slice(bytes);
+        let at = sent.seq as usize % HISTORY_SLOTS;
+        self.slots[at] = Some((now, sent));
     }
 
-    fn get(&self, seq: u16, now: Instant) -> Option<&[u8]> {
-        let slot = self.slots.get(usize::from(seq) % HISTORY_SLOTS)?;
-        let fresh = now.saturating_duration_since(slot.at) <= HISTORY_AGE;
-        (slot.seq.map(|s| s as u16) == Some(seq) && fresh).then_some(&slot.bytes[..])
+    fn get(&self, seq: u16, now: Instant) -> Option<&Sent> {
+        let (at, sent) = self.slots.get(usize::from(seq) % HISTORY_SLOTS)?.as_ref()?;
+        let fresh = now.saturating_duration_since(*at) <= HISTORY_AGE;
+        (sent.seq as u16 == seq && fresh).then_some(sent)
     }
 }
 

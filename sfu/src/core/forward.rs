@@ -10,6 +10,7 @@
 //! Allocation: the payload is an `Arc<[u8]>` shared by every subscriber (one refcount each);
 //! str0m allocates the outgoing datagram. The core itself allocates nothing per packet.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::format::{Codec, CodecConfig, PayloadParams};
@@ -187,6 +188,8 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
         return false;
     };
     let mut want_keyframe = false;
+    // The payload shared by the fast path's resend histories, made on first use.
+    let mut shared: Option<Arc<[u8]>> = None;
     let in_seq = *inb.packet.seq_no;
     let in_ts = u64::from(inb.packet.header.timestamp);
     for &(sk, smid) in &track.subscribers {
@@ -241,12 +244,16 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
                 .is_none_or(|o| o.take_anchor(f, switched, now));
             let fast_out = sub.out.as_mut().filter(|_| !anchor);
             if let Some(out) = fast_out {
+                let video = track.is_video();
+                let shared = video
+                    .then(|| &*shared.get_or_insert_with(|| Arc::from(&inb.packet.payload[..])));
                 let pkt = Outgoing {
                     pt,
                     seq,
                     ts,
                     marker: inb.packet.header.marker,
                     payload: &inb.packet.payload,
+                    shared,
                     ext: &inb.packet.header.ext_vals,
                     vp8: ids,
                 };
