@@ -3,9 +3,15 @@
 //!
 //! str0m keeps its SRTP keys to itself, but its crypto is pluggable: every `Rtc` is built
 //! with a [`CryptoProvider`], whose DTLS provider makes the DTLS instance of that `Rtc`.
-//! The hub's provider wraps the default one; the instance it makes copies the keying
-//! material (RFC 5764 §4.2) into the participant's [`KeySlot`] when the handshake exports
-//! it, and otherwise passes everything through unchanged.
+//! The hub's provider is the default one except for DTLS: it makes the same DTLS (dimpl,
+//! configured as str0m's provider does) itself, which lets it
+//! - copy the keying material (RFC 5764 §4.2) into the participant's [`KeySlot`] when the
+//!   handshake exports it, and
+//! - retransmit a handshake flight first after [`DTLS_FLIGHT_RTO`] instead of dimpl's 1 s.
+//!   The hub is the DTLS client and sends its ClientHello the moment ICE connects on its
+//!   side; over a 20 ms link the peer often drops that one (it arrives before the peer's own
+//!   ICE has finished), and with 1 s to the retransmission most joins then took ~1 s longer
+//!   (`govhub-load --impair`, docs/benchmarks.md). Later retransmissions still double.
 //!
 //! The provider is shared by every `Rtc` (str0m takes `&'static` references), so the slot
 //! reaches the instance through a thread-local that [`build_with_slot`] fills for the one
@@ -13,7 +19,7 @@
 
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use str0m::crypto::dtls::{
     DtlsCert, DtlsImplError, DtlsInstance, DtlsOutput, DtlsProvider, DtlsVersion, ProtocolVersion,
@@ -23,6 +29,14 @@ use str0m::crypto::{CryptoError, CryptoProvider};
 use str0m::{Rtc, RtcConfig};
 
 use crate::media::srtp;
+
+/// First retransmission of a DTLS handshake flight (dimpl's default is 1 s, RFC 6347
+/// §4.2.4.1's suggestion); twice the hub's first STUN retransmission.
+const DTLS_FLIGHT_RTO: Duration = Duration::from_millis(100);
+/// Retransmissions per flight: with [`DTLS_FLIGHT_RTO`] doubling, a flight is given up
+/// after ~51 s (dimpl's 4 from 1 s: 31 s), and dimpl's 40 s handshake limit comes first,
+/// so a handshake still outlives the core's 30 s connect deadline.
+const DTLS_FLIGHT_RETRIES: usize = 8;
 
 /// What one handshake exported.
 #[derive(Clone)]
@@ -64,7 +78,8 @@ thread_local! {
     static PENDING: RefCell<Option<KeySlot>> = const { RefCell::new(None) };
 }
 
-/// Builds `config` with the hub's provider, so that the `Rtc`'s handshake fills `slot`.
+/// Builds `config` with the hub's provider, so that the `Rtc`'s handshake fills `slot`
+/// (and retransmits its flights after [`DTLS_FLIGHT_RTO`]).
 pub(crate) fn build_with_slot(config: RtcConfig, slot: &KeySlot, now: Instant) -> Rtc {
     PENDING.with(|p| *p.borrow_mut() = Some(slot.clone()));
     let rtc = config.set_crypto_provider(provider()).build(now);
@@ -73,16 +88,16 @@ pub(crate) fn build_with_slot(config: RtcConfig, slot: &KeySlot, now: Instant) -
     rtc
 }
 
-/// The default provider with its DTLS wrapped (built once).
+/// The default provider with the hub's DTLS (built once).
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
     static BASE: OnceLock<CryptoProvider> = OnceLock::new();
-    static CAPTURING: OnceLock<Capturing> = OnceLock::new();
+    static CAPTURING: OnceLock<HubDtls> = OnceLock::new();
     PROVIDER
         .get_or_init(|| {
             let base = BASE.get_or_init(str0m::crypto::from_feature_flags);
-            let dtls = CAPTURING.get_or_init(|| Capturing {
-                inner: base.dtls_provider,
+            let dtls = CAPTURING.get_or_init(|| HubDtls {
+                base: base.dtls_provider,
             });
             let mut p = base.clone();
             p.dtls_provider = dtls;
@@ -91,14 +106,16 @@ fn provider() -> Arc<CryptoProvider> {
         .clone()
 }
 
+/// Makes dimpl DTLS instances configured like str0m's aws-lc-rs provider does, with
+/// [`DTLS_FLIGHT_RTO`]; certificates come from the default provider.
 #[derive(Debug)]
-struct Capturing {
-    inner: &'static dyn DtlsProvider,
+struct HubDtls {
+    base: &'static dyn DtlsProvider,
 }
 
-impl DtlsProvider for Capturing {
+impl DtlsProvider for HubDtls {
     fn generate_certificate(&self) -> Option<DtlsCert> {
-        self.inner.generate_certificate()
+        self.base.generate_certificate()
     }
 
     fn new_dtls(
@@ -108,49 +125,68 @@ impl DtlsProvider for Capturing {
         dtls_version: DtlsVersion,
         mtu: Option<usize>,
     ) -> Result<Box<dyn DtlsInstance>, CryptoError> {
-        let inner = self.inner.new_dtls(cert, now, dtls_version, mtu)?;
-        match PENDING.with(|p| p.borrow_mut().take()) {
-            Some(slot) => Ok(Box::new(CapturingInstance { inner, slot })),
-            None => Ok(inner),
+        // ICE has checked the peer's address before DTLS starts: no cookie exchange.
+        let mut config = dimpl::Config::builder()
+            .use_server_cookie(false)
+            .flight_start_rto(DTLS_FLIGHT_RTO)
+            .flight_retries(DTLS_FLIGHT_RETRIES);
+        if let Some(mtu) = mtu {
+            config = config.mtu(mtu);
         }
-    }
-
-    fn is_test(&self) -> bool {
-        self.inner.is_test()
+        let config = Arc::new(
+            config
+                .build()
+                .map_err(|e| CryptoError::Other(format!("DTLS config: {e}")))?,
+        );
+        let cert = dimpl::DtlsCertificate {
+            certificate: cert.certificate.clone(),
+            private_key: cert.private_key.clone(),
+        };
+        let dtls = match dtls_version {
+            DtlsVersion::Dtls12 => dimpl::Dtls::new_12(config, cert, now),
+            DtlsVersion::Dtls13 => dimpl::Dtls::new_13(config, cert, now),
+            DtlsVersion::Auto => dimpl::Dtls::new_auto(config, cert, now),
+            other => {
+                return Err(CryptoError::Other(format!(
+                    "DTLS version {other} not supported"
+                )));
+            }
+        };
+        let slot = PENDING.with(|p| p.borrow_mut().take());
+        Ok(Box::new(CapturingInstance { dtls, slot }))
     }
 }
 
+/// dimpl's DTLS, copying the exported keys into the participant's slot (if it has one).
 struct CapturingInstance {
-    inner: Box<dyn DtlsInstance>,
-    slot: KeySlot,
+    dtls: dimpl::Dtls,
+    slot: Option<KeySlot>,
 }
 
 impl std::fmt::Debug for CapturingInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CapturingInstance")
-            .field("inner", &self.inner)
-            .finish_non_exhaustive()
+        f.debug_struct("CapturingInstance").finish_non_exhaustive()
     }
 }
 
 impl DtlsInstance for CapturingInstance {
     fn set_active(&mut self, active: bool) {
-        self.inner.set_active(active);
+        self.dtls.set_active(active);
     }
 
     fn handle_packet(&mut self, packet: &[u8]) -> Result<(), DtlsImplError> {
-        self.inner.handle_packet(packet)
+        self.dtls.handle_packet(packet)
     }
 
     fn poll_output<'a>(&mut self, buf: &'a mut [u8]) -> DtlsOutput<'a> {
-        let out = self.inner.poll_output(buf);
-        if let DtlsOutput::KeyingMaterial(km, profile) = &out {
+        let out = self.dtls.poll_output(buf);
+        if let (DtlsOutput::KeyingMaterial(km, profile), Some(slot)) = (&out, &self.slot) {
             let exported = Exported {
                 profile: *profile,
                 material: km.to_vec(),
-                active: self.inner.is_active(),
+                active: self.dtls.is_active(),
             };
-            if let Ok(mut slot) = self.slot.lock() {
+            if let Ok(mut slot) = slot.lock() {
                 *slot = Some(exported);
             }
         }
@@ -158,30 +194,30 @@ impl DtlsInstance for CapturingInstance {
     }
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), DtlsImplError> {
-        self.inner.handle_timeout(now)
+        self.dtls.handle_timeout(now)
     }
 
     fn send_application_data(&mut self, data: &[u8]) -> Result<usize, DtlsImplError> {
-        self.inner.send_application_data(data)
+        self.dtls.send_application_data(data)
     }
 
     fn is_active(&self) -> bool {
-        self.inner.is_active()
+        self.dtls.is_active()
     }
 
     fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.inner.protocol_version()
+        self.dtls.protocol_version()
     }
 
     fn is_closing(&self) -> bool {
-        self.inner.is_closing()
+        self.dtls.is_closing()
     }
 
     fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+        self.dtls.is_closed()
     }
 
     fn close(&mut self) -> Result<(), DtlsImplError> {
-        self.inner.close()
+        self.dtls.close()
     }
 }

@@ -81,11 +81,7 @@ impl Participant {
             .set_ice_lite(false);
         config.set_initial_stun_rto(INITIAL_STUN_RTO);
         let keys = KeySlot::default();
-        let mut rtc = if fast_path {
-            keys::build_with_slot(config, &keys, now)
-        } else {
-            config.build(now)
-        };
+        let mut rtc = keys::build_with_slot(config, &keys, now);
         rtc.add_local_candidate(candidate);
         Self {
             room,

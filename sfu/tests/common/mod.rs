@@ -90,6 +90,8 @@ pub struct Client {
     pub rtc: Rtc,
     pub timeout: Instant,
     pub impair: Impair,
+    /// The link drops this many of the hub's next DTLS datagrams to this client.
+    pub drop_hub_dtls: usize,
     pub received: Vec<Received>,
     pub keyframe_requests: u32,
     pub connected: bool,
@@ -191,6 +193,7 @@ impl Sim {
             rtc,
             timeout: self.now,
             impair: Impair::default(),
+            drop_hub_dtls: 0,
             received: Vec::new(),
             keyframe_requests: 0,
             connected: false,
@@ -531,6 +534,13 @@ impl Sim {
                 match runs.last_mut() {
                     Some((to, n)) if *to == t.destination => *n += 1,
                     _ => runs.push((t.destination, 1)),
+                }
+                let client = self.clients.iter_mut().find(|c| c.addr == t.destination);
+                let dtls = (20..=63).contains(&t.contents[0]);
+                if let Some(c) = client.filter(|c| dtls && c.drop_hub_dtls > 0) {
+                    c.drop_hub_dtls -= 1;
+                    self.dropped += 1;
+                    continue;
                 }
                 let impair = self
                     .clients
