@@ -247,3 +247,15 @@ fn rtcp_is_told_from_rtp_by_its_packet_type() {
     );
     assert!(!is_rtcp(&[0x80, 200, 0, 1]), "too short");
 }
+
+proptest::proptest! {
+    /// Whatever an authenticated compound holds, reading its NACKs never panics and never
+    /// reads past it (each NACK names at most 17 packets per 4 bytes of FCI).
+    #[test]
+    fn any_compound_parses_without_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+        let n = nacked(&bytes).count();
+        proptest::prop_assert!(n <= bytes.len() / 4 * 17);
+        let _ = is_rtcp(&bytes);
+        let _ = names_selected_pair(&bytes);
+    }
+}
