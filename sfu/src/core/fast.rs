@@ -13,8 +13,8 @@
 //! str0m keeps everything else: ICE, DTLS, RTCP, keyframe requests, negotiation. Two things
 //! it did for these streams are done here or fed to it:
 //! - **Resends.** Every sent video packet is remembered in a small ring per stream: its
-//!   header fields and the publisher's payload, shared (one `Arc` per incoming packet for
-//!   all subscribers), so the rings cost ~64 bytes a packet and not a copy. The
+//!   header fields and the publisher's payload (str0m's `Arc` of the incoming packet,
+//!   shared by all subscribers), so the rings cost ~64 bytes a packet and not a copy. The
 //!   subscriber's SRTCP is decrypted here too, and each generic NACK (RFC 4585 §6.2.1) for a
 //!   remembered packet rebuilds and re-encrypts it, within the same resend budget str0m
 //!   applied (`CoreConfig::rtx_ratio_cap`): the same header, payload and index give the
@@ -173,9 +173,8 @@ pub(crate) struct Outgoing<'a> {
     pub seq: u64,
     pub ts: u32,
     pub marker: bool,
-    pub payload: &'a [u8],
-    /// The same payload shared, for the resend history (video).
-    pub shared: Option<&'a Arc<[u8]>>,
+    /// The publisher's payload, shared with every subscriber and the resend histories.
+    pub payload: &'a Arc<[u8]>,
     pub ext: &'a ExtensionValues,
     /// VP8 PictureID / TL0PICIDX to write over the payload's.
     pub vp8: (Option<u16>, Option<u8>),
@@ -188,8 +187,8 @@ pub(crate) fn send(f: &mut FastSender, out: &mut OutStream, pkt: &Outgoing, now:
     let buf = seal(f, out, pkt);
     f.budget.sent(buf.len(), now);
     out.last_batch = Some(f.batch);
-    if let (Some(h), Some(payload)) = (out.history.as_mut(), pkt.shared) {
-        h.put(Sent::of(pkt, payload.clone()), now);
+    if let Some(h) = out.history.as_mut() {
+        h.put(Sent::of(pkt), now);
     }
     let was_empty = f.outbox.is_empty();
     f.outbox.push(buf);
@@ -343,7 +342,7 @@ struct Sent {
 }
 
 impl Sent {
-    fn of(pkt: &Outgoing, payload: Arc<[u8]>) -> Self {
+    fn of(pkt: &Outgoing) -> Self {
         Self {
             seq: pkt.seq,
             ts: pkt.ts,
@@ -353,7 +352,7 @@ impl Sent {
             voice_activity: pkt.ext.voice_activity,
             video_orientation: pkt.ext.video_orientation,
             vp8: pkt.vp8,
-            payload,
+            payload: pkt.payload.clone(),
         }
     }
 
@@ -374,7 +373,6 @@ impl Sent {
             ts: self.ts,
             marker: self.marker,
             payload: &self.payload,
-            shared: None,
             ext,
             vp8: self.vp8,
         }

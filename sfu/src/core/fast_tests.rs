@@ -12,14 +12,17 @@ fn stream(ids: ExtIds, video: bool) -> OutStream {
     }
 }
 
-fn packet<'a>(payload: &'a [u8], ext: &'a ExtensionValues) -> Outgoing<'a> {
+fn empty() -> Arc<[u8]> {
+    Arc::from(&[][..])
+}
+
+fn packet<'a>(payload: &'a Arc<[u8]>, ext: &'a ExtensionValues) -> Outgoing<'a> {
     Outgoing {
         pt: 96.into(),
         seq: 0x1_0005,
         ts: 0xa0b0_c0d0,
         marker: true,
         payload,
-        shared: None,
         ext,
         vp8: (None, None),
     }
@@ -32,7 +35,7 @@ fn header_without_extensions_is_the_fixed_twelve_bytes() {
     let len = write_header(
         &mut buf,
         &stream(ExtIds::default(), false),
-        &packet(&[], &ext),
+        &packet(&empty(), &ext),
     );
     assert_eq!(len, 12);
     assert_eq!(
@@ -57,7 +60,7 @@ fn header_carries_mid_audio_level_and_orientation_as_one_byte_extensions() {
         ..Default::default()
     };
     let mut buf = Vec::new();
-    let len = write_header(&mut buf, &stream(ids, false), &packet(&[], &ext));
+    let len = write_header(&mut buf, &stream(ids, false), &packet(&empty(), &ext));
     assert_eq!(buf[0], 0x90, "X bit set");
     assert_eq!(&buf[12..14], &[0xbe, 0xde]);
     // mid (2) + level (2) + orientation (2) = 6 bytes, padded to 8: two words.
@@ -81,7 +84,7 @@ fn extensions_without_a_value_are_left_out() {
     };
     let mut buf = Vec::new();
     assert_eq!(
-        write_header(&mut buf, &stream(ids, false), &packet(&[], &ext)),
+        write_header(&mut buf, &stream(ids, false), &packet(&empty(), &ext)),
         12
     );
     assert_eq!(buf[0], 0x80);
@@ -117,13 +120,11 @@ fn nack_parsing_stops_at_a_malformed_packet() {
 
 fn sent(seq: u64, payload: &[u8]) -> Sent {
     let ext = ExtensionValues::default();
-    Sent::of(
-        &Outgoing {
-            seq,
-            ..packet(payload, &ext)
-        },
-        payload.into(),
-    )
+    let payload = payload.into();
+    Sent::of(&Outgoing {
+        seq,
+        ..packet(&payload, &ext)
+    })
 }
 
 #[test]
@@ -178,11 +179,21 @@ fn anchors_come_every_interval_and_on_switches_when_the_outbox_allows() {
         "the first packet goes through str0m"
     );
     assert!(!s.take_anchor(&f, false, t0 + ms(10)));
-    assert!(send(&mut f, &mut s, &packet(b"x", &ext), t0 + ms(10)));
+    assert!(send(
+        &mut f,
+        &mut s,
+        &packet(&b"x"[..].into(), &ext),
+        t0 + ms(10)
+    ));
     // A switch makes an anchor due, but a packet of the stream waits in the outbox and
     // str0m's would leave before it.
     assert!(!s.take_anchor(&f, true, t0 + ms(20)));
-    assert!(!send(&mut f, &mut s, &packet(b"y", &ext), t0 + ms(20)));
+    assert!(!send(
+        &mut f,
+        &mut s,
+        &packet(&b"y"[..].into(), &ext),
+        t0 + ms(20)
+    ));
     // The core flushes: now it can.
     f.outbox.clear();
     f.batch += 1;
@@ -197,10 +208,8 @@ fn sent_video_is_encrypted_queued_and_kept_for_resends() {
     let mut f = sender();
     let mut s = stream(ExtIds::default(), true);
     let ext = ExtensionValues::default();
-    let payload = [0x90, 0x80, 0x05, 1, 2, 3, 4];
-    let shared: Arc<[u8]> = payload.as_slice().into();
+    let payload: Arc<[u8]> = [0x90, 0x80, 0x05, 1, 2, 3, 4].as_slice().into();
     let mut pkt = packet(&payload, &ext);
-    pkt.shared = Some(&shared);
     pkt.vp8 = (Some(0x11), None);
     send(&mut f, &mut s, &pkt, t0);
     let sent = f.outbox[0].clone();
@@ -214,7 +223,7 @@ fn sent_video_is_encrypted_queued_and_kept_for_resends() {
     // Remembered with the shared payload, and made again byte for byte (so a resend
     // encrypts nothing new under the same index).
     let kept = s.history.as_ref().unwrap().get(5, t0).unwrap();
-    assert!(Arc::ptr_eq(&kept.payload, &shared));
+    assert!(Arc::ptr_eq(&kept.payload, &payload));
     let kept_ext = kept.ext();
     assert_eq!(seal(&f, &s, &kept.outgoing(&kept_ext)), sent);
     // The same packet with another PictureID encrypts differently: the rewrite happened.
@@ -224,7 +233,6 @@ fn sent_video_is_encrypted_queued_and_kept_for_resends() {
     send(&mut g, &mut t, &pkt, t0);
     assert_ne!(g.outbox[0], sent);
     // Audio keeps no history.
-    pkt.shared = None;
     let mut a = stream(ExtIds::default(), false);
     send(&mut g, &mut a, &pkt, t0);
     assert!(a.history.is_none());

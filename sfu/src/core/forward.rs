@@ -3,14 +3,16 @@
 //! A [`Track`] is one publisher m-line; a [`Subscription`] is one subscriber m-line bound to
 //! a track. Per packet the core finds the track from the SSRC (cached in the publisher's
 //! `rx_routes`), then for each subscriber decides whether the packet is on the layer it
-//! forwards, rewrites sequence number and timestamp, maps the payload type by codec and
-//! writes it to the subscriber's send stream as nackable, so str0m answers NACKs with RTX
-//! from that stream's history.
+//! forwards, rewrites sequence number and timestamp and maps the payload type by codec.
+//! Then either the fast path (`fast`) builds, encrypts and queues the datagram and keeps it
+//! for NACKs, or the packet is written to the subscriber's str0m send stream as nackable, so
+//! str0m answers NACKs with RTX from that stream's history (before the subscriber's keys are
+//! known, with the fast path off, and for the fast path's anchors).
 //!
-//! Allocation: the payload is an `Arc<[u8]>` shared by every subscriber (one refcount each);
-//! str0m allocates the outgoing datagram. The core itself allocates nothing per packet.
+//! Allocation: the payload is str0m's `Arc<[u8]>`, shared by every subscriber and resend
+//! history (one refcount each); the outgoing datagram is one allocation, made by the fast
+//! path or by str0m.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::format::{Codec, CodecConfig, PayloadParams};
@@ -188,8 +190,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
         return false;
     };
     let mut want_keyframe = false;
-    // The payload shared by the fast path's resend histories, made on first use.
-    let mut shared: Option<Arc<[u8]>> = None;
+    let video = track.is_video();
     let in_seq = *inb.packet.seq_no;
     let in_ts = u64::from(inb.packet.header.timestamp);
     for &(sk, smid) in &track.subscribers {
@@ -236,7 +237,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
             .unwrap_or_default();
         if let (FastState::Ready(f), Some(_)) = (&mut sp.fast, sp.path) {
             if sub.out.is_none() {
-                sub.out = OutStream::new(&mut sp.rtc, smid, track.is_video());
+                sub.out = OutStream::new(&mut sp.rtc, smid, video);
             }
             let anchor = sub
                 .out
@@ -244,16 +245,12 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
                 .is_none_or(|o| o.take_anchor(f, switched, now));
             let fast_out = sub.out.as_mut().filter(|_| !anchor);
             if let Some(out) = fast_out {
-                let video = track.is_video();
-                let shared = video
-                    .then(|| &*shared.get_or_insert_with(|| Arc::from(&inb.packet.payload[..])));
                 let pkt = Outgoing {
                     pt,
                     seq,
                     ts,
                     marker: inb.packet.header.marker,
                     payload: &inb.packet.payload,
-                    shared,
                     ext: &inb.packet.header.ext_vals,
                     vp8: ids,
                 };

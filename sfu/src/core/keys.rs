@@ -91,16 +91,14 @@ pub(crate) fn build_with_slot(config: RtcConfig, slot: &KeySlot, now: Instant) -
 /// The default provider with the hub's DTLS (built once).
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    static BASE: OnceLock<CryptoProvider> = OnceLock::new();
-    static CAPTURING: OnceLock<HubDtls> = OnceLock::new();
+    // str0m keeps `&'static` providers: the hub's DTLS lives in a static too.
+    static HUB_DTLS: OnceLock<HubDtls> = OnceLock::new();
     PROVIDER
         .get_or_init(|| {
-            let base = BASE.get_or_init(str0m::crypto::from_feature_flags);
-            let dtls = CAPTURING.get_or_init(|| HubDtls {
-                base: base.dtls_provider,
+            let mut p = str0m::crypto::from_feature_flags();
+            p.dtls_provider = HUB_DTLS.get_or_init(|| HubDtls {
+                base: p.dtls_provider,
             });
-            let mut p = base.clone();
-            p.dtls_provider = dtls;
             Arc::new(p)
         })
         .clone()

@@ -134,7 +134,6 @@ pub struct SfuCore {
     dirty: Vec<PKey>,
     /// Participants whose fast-path outbox holds datagrams.
     fast_dirty: Vec<PKey>,
-
     transmits: VecDeque<Transmit>,
     events: VecDeque<SfuEvent>,
     next_tick: Instant,
@@ -154,7 +153,6 @@ impl SfuCore {
             rooms: HashMap::new(),
             dirty: Vec::new(),
             fast_dirty: Vec::new(),
-
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             next_tick,
