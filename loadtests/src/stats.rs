@@ -1,7 +1,7 @@
 //! What a participant measured: per received track counters, latency samples and loss, and
 //! per published stream counters. Plain data, serialisable into the load report.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -93,7 +93,13 @@ impl TrackRecvStats {
             Layer::Audio => "audio",
             l => l.rid(),
         };
-        *self.packets_by_layer.entry(name.to_owned()).or_default() += 1;
+        // Looked up before inserting: no `String` is made per packet.
+        match self.packets_by_layer.get_mut(name) {
+            Some(n) => *n += 1,
+            None => {
+                self.packets_by_layer.insert(name.to_owned(), 1);
+            }
+        }
         let lat = transit.clamp(0, i64::from(u32::MAX)) as u32;
         if self.latency_us.len() < MAX_LATENCY_SAMPLES {
             self.latency_us.push(lat);
@@ -125,12 +131,14 @@ struct SeqTracker {
     first: Option<i64>,
     max_ext: i64,
     received: i64,
-    /// Extended numbers received within [`DUPLICATE_WINDOW`] of the highest, to tell a
-    /// duplicate (e.g. a retransmission of what had arrived after all) from a first arrival.
-    seen: BTreeSet<i64>,
+    /// One bit per extended number within [`DUPLICATE_WINDOW`] of the highest (at
+    /// `ext mod DUPLICATE_WINDOW`): set once it arrived, to tell a duplicate (e.g. a
+    /// retransmission of what had arrived after all) from a first arrival. A bitmap, not a
+    /// set: this runs for every packet every viewer of a load run receives.
+    seen: Vec<u64>,
 }
 
-/// How far back duplicates are recognised, in sequence numbers.
+/// How far back duplicates are recognised, in sequence numbers (a multiple of 64).
 const DUPLICATE_WINDOW: i64 = 4096;
 
 impl SeqTracker {
@@ -140,6 +148,7 @@ impl SeqTracker {
         let ext = if self.first.is_none() {
             self.first = Some(seq);
             self.max_ext = seq;
+            self.seen = vec![0; (DUPLICATE_WINDOW / 64) as usize];
             seq
         } else {
             // Unwrap around the max seen: the extended value closest to it.
@@ -149,16 +158,40 @@ impl SeqTracker {
                 .min_by_key(|c| (c - self.max_ext).abs())
                 .unwrap_or(seq)
         };
-        if !self.seen.insert(ext) {
-            return false;
+        if ext > self.max_ext {
+            // The numbers passed over enter the window unseen (their bits last belonged
+            // to numbers a window older).
+            if ext - self.max_ext >= DUPLICATE_WINDOW {
+                self.seen.fill(0);
+            } else {
+                for e in self.max_ext + 1..=ext {
+                    self.mark(e, false);
+                }
+            }
+            self.max_ext = ext;
+        } else if ext <= self.max_ext - DUPLICATE_WINDOW {
+            // Too old to tell: a very late first arrival.
+            self.received += 1;
+            return true;
         }
-        self.max_ext = self.max_ext.max(ext);
-        // Pruned in halves so the cost per packet stays constant.
-        if self.seen.len() as i64 > 2 * DUPLICATE_WINDOW {
-            self.seen = self.seen.split_off(&(self.max_ext - DUPLICATE_WINDOW));
+        if self.mark(ext, true) {
+            return false;
         }
         self.received += 1;
         true
+    }
+
+    /// Sets or clears `ext`'s bit; returns whether it was set before.
+    fn mark(&mut self, ext: i64, on: bool) -> bool {
+        let at = ext.rem_euclid(DUPLICATE_WINDOW);
+        let (word, bit) = ((at / 64) as usize, 1u64 << (at % 64));
+        let was = self.seen[word] & bit != 0;
+        if on {
+            self.seen[word] |= bit;
+        } else {
+            self.seen[word] &= !bit;
+        }
+        was
     }
 
     fn lost(&self) -> u64 {
@@ -279,7 +312,10 @@ impl ParticipantStats {
     /// Accounts one packet of track `key`; the stats of that track are created on demand.
     pub fn record(&mut self, key: &str, mut a: Arrival) {
         a.repaired = !self.nacked.is_empty() && self.nacked.remove(&(a.ssrc, a.seq));
-        let lat = self.received.entry(key.to_owned()).or_default().record(a);
+        if !self.received.contains_key(key) {
+            self.received.insert(key.to_owned(), TrackRecvStats::default());
+        }
+        let lat = self.received.get_mut(key).and_then(|t| t.record(a));
         if let Some(lat) = lat.filter(|_| self.interval_latency_us.len() < MAX_INTERVAL_SAMPLES) {
             self.interval_latency_us.push(lat);
         }
@@ -364,6 +400,36 @@ mod tests {
         // 65533..=3 spans 7 sequence numbers; only 2 never arrived.
         assert_eq!(t.lost, 1);
         assert_eq!(t.packets, 8);
+    }
+
+    #[test]
+    fn duplicates_are_told_within_the_window_and_numbers_a_window_apart_are_not() {
+        let mut t = SeqTracker::default();
+        assert!(t.push(99));
+        assert!(t.push(100));
+        assert!(!t.push(100), "a second 100 is a duplicate");
+        // 4195 has 99's bit: passing over it on the way up clears it.
+        assert!(t.push(4195));
+        assert!(!t.push(4195));
+        // 100 is still within the window and has arrived; 101 is and has not.
+        assert!(!t.push(100));
+        assert!(t.push(101));
+        assert!(!t.push(101));
+        // A window or more behind the highest: too old to tell, counted as arriving.
+        assert!(t.push(99));
+        assert_eq!(t.received, 5);
+        // A jump of a whole window forgets everything.
+        assert!(t.push(4195 + 4096));
+        assert!(t.push(4195 + 200));
+        // Across the 16-bit wrap: 65535 then 0 (extended 65536).
+        let mut w = SeqTracker::default();
+        for seq in [65000u16, 65535, 0, 1] {
+            assert!(w.push(seq));
+        }
+        assert!(!w.push(0));
+        assert!(!w.push(65535));
+        // 65000..=65537 is 538 numbers, 4 arrived.
+        assert_eq!((w.received, w.lost()), (4, 534));
     }
 
     #[test]
