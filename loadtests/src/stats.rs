@@ -313,7 +313,8 @@ impl ParticipantStats {
     pub fn record(&mut self, key: &str, mut a: Arrival) {
         a.repaired = !self.nacked.is_empty() && self.nacked.remove(&(a.ssrc, a.seq));
         if !self.received.contains_key(key) {
-            self.received.insert(key.to_owned(), TrackRecvStats::default());
+            self.received
+                .insert(key.to_owned(), TrackRecvStats::default());
         }
         let lat = self.received.get_mut(key).and_then(|t| t.record(a));
         if let Some(lat) = lat.filter(|_| self.interval_latency_us.len() < MAX_INTERVAL_SAMPLES) {

@@ -305,3 +305,156 @@ fn subscriber_without_the_codec_gets_nothing() {
     assert_wire_pts_known(&sim, b);
     assert!(sim.core.stats().rtp_dropped > 0);
 }
+
+/// B's next offer, made by its own str0m (with a new receive-only audio m-line as the
+/// change). B's str0m does not learn of what is made of it (the answer is not applied).
+fn next_offer(sim: &mut Sim, b: usize) -> String {
+    let mut api = sim.clients[b].rtc.sdp_api();
+    api.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
+    let (offer, _pending) = api.apply().expect("a change");
+    offer.to_sdp_string()
+}
+
+/// [`next_offer`] with `codec` and its RTX taken off m-line `mid`, as a browser's
+/// `setCodecPreferences` does.
+fn reoffer_without(sim: &mut Sim, b: usize, mid: Mid, codec: Codec) -> String {
+    let sdp = next_offer(sim, b);
+    let name = format!("{codec}").to_uppercase();
+    let mut out = Vec::new();
+    for section in sdp.split("\r\nm=").enumerate().map(|(i, s)| {
+        if i == 0 {
+            s.to_owned()
+        } else {
+            format!("m={s}")
+        }
+    }) {
+        if !section.contains(&format!("a=mid:{mid}\r\n")) {
+            out.push(section);
+            continue;
+        }
+        let lines: Vec<&str> = section.split("\r\n").collect();
+        let mut gone: Vec<String> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("a=rtpmap:"))
+            .filter(|l| l.to_uppercase().contains(&format!(" {name}/")))
+            .filter_map(|l| l.split(' ').next().map(str::to_owned))
+            .collect();
+        let rtx: Vec<String> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("a=fmtp:"))
+            .filter(|l| gone.iter().any(|pt| l.ends_with(&format!("apt={pt}"))))
+            .filter_map(|l| l.split(' ').next().map(str::to_owned))
+            .collect();
+        gone.extend(rtx);
+        assert!(!gone.is_empty(), "{codec} not on m-line {mid}");
+        let kept: Vec<String> = lines
+            .iter()
+            .filter(|l| {
+                !gone.iter().any(|pt| {
+                    ["a=rtpmap:", "a=fmtp:", "a=rtcp-fb:"]
+                        .iter()
+                        .any(|a| l.starts_with(&format!("{a}{pt} ")))
+                })
+            })
+            .map(|l| {
+                if l.starts_with("m=") {
+                    l.split(' ')
+                        .filter(|w| !gone.iter().any(|pt| pt == w))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                } else {
+                    (*l).to_owned()
+                }
+            })
+            .collect();
+        out.push(kept.join("\r\n"));
+    }
+    out.join("\r\n")
+}
+
+/// B takes VP8 off the m-line that carries A's VP8 camera in a later offer: from then on
+/// the hub sends nothing there under the payload type the first answer gave VP8, on
+/// either send path (B's other codecs cannot carry A's VP8).
+#[test]
+fn a_reoffer_without_the_codec_stops_it_on_that_m_line() {
+    for fast in [true, false] {
+        let mut sim = Sim::with_config(38, |c| c.fast_path = fast);
+        let a = sim.join("room", "a");
+        let b = sim.join("room", "b");
+        let (out, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
+        let track = out.published[0].track.clone();
+        let (_, mids) = sim.negotiate(b, &[], &[(track, MediaKind::Video)]);
+        sim.connect_all();
+        sim.media_for(Duration::from_secs(1), |_| -127);
+        let vp8 = *sim.clients[b].pt_for(Codec::Vp8);
+        assert!(sim.clients[b].wire_pts.contains(&vp8), "fast={fast}");
+        let sdp = reoffer_without(&mut sim, b, mids[0], Codec::Vp8);
+        assert!(!sdp.contains(&format!("a=rtpmap:{vp8} ")));
+        let outcome = sim.raw_offer(b, &sdp).expect("the re-offer is accepted");
+        // The answer keeps to what the offer lists (RFC 3264 §6.1).
+        let answer = outcome.answer_sdp;
+        assert!(!answer.contains(&format!("a=rtpmap:{vp8} ")), "{answer}");
+        let seen = sim.clients[b].wire_pts.len();
+        let dropped = sim.core.stats().rtp_dropped;
+        sim.media_for(Duration::from_secs(1), |_| -127);
+        assert!(
+            !sim.clients[b].wire_pts[seen..].contains(&vp8),
+            "fast={fast}: VP8 still sent to B on PT {vp8}"
+        );
+        assert!(sim.core.stats().rtp_dropped > dropped + 20, "fast={fast}");
+    }
+}
+
+/// B moves the mid header extension to another id in a later offer. str0m keeps the ids
+/// of the first negotiation and drops an extension offered under another one (JSEP
+/// wants re-offers to keep them, RFC 8829 §5.2.2), so from then on neither send path
+/// writes the mid under the old id: the fast path follows the map as negotiated now.
+#[test]
+fn the_fast_path_follows_extension_ids_as_renegotiated() {
+    const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    for fast in [true, false] {
+        let mut sim = Sim::with_config(39, |c| c.fast_path = fast);
+        let a = sim.join("room", "a");
+        let b = sim.join("room", "b");
+        let (out, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
+        let track = out.published[0].track.clone();
+        sim.negotiate(b, &[], &[(track, MediaKind::Video)]);
+        sim.connect_all();
+        sim.media_for(Duration::from_secs(1), |_| -127);
+        let sdp = next_offer(&mut sim, b);
+        let old: u8 = sdp
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("a=extmap:")?
+                    .strip_suffix(&format!(" {MID_URI}"))
+            })
+            .and_then(|id| id.parse().ok())
+            .expect("B offers the mid extension");
+        let before = &sim.clients[b].wire_ext_ids;
+        assert!(
+            before.iter().any(|&ids| ids & (1 << old) != 0),
+            "fast={fast}"
+        );
+        let new_id = 12;
+        assert!(
+            !sdp.contains(&format!("a=extmap:{new_id} ")),
+            "{new_id} is free"
+        );
+        let sdp = sdp.replace(
+            &format!("a=extmap:{old} {MID_URI}"),
+            &format!("a=extmap:{new_id} {MID_URI}"),
+        );
+        sim.raw_offer(b, &sdp).expect("the re-offer is accepted");
+        let seen = sim.clients[b].wire_ext_ids.len();
+        sim.media_for(Duration::from_secs(1), |_| -127);
+        let after = &sim.clients[b].wire_ext_ids[seen..];
+        assert!(after.len() > 40, "fast={fast}: {} packets", after.len());
+        let stale = after.iter().filter(|&&ids| ids & (1 << old) != 0).count();
+        assert_eq!(
+            stale,
+            0,
+            "fast={fast}: mid still under id {old} in {stale} of {}",
+            after.len()
+        );
+    }
+}

@@ -128,15 +128,7 @@ pub(crate) struct OutStream {
 impl OutStream {
     /// The send stream str0m made for `mid`, with the extension ids the peer accepted.
     pub fn new(rtc: &mut str0m::Rtc, mid: Mid, video: bool) -> Option<Self> {
-        let exts = rtc.media(mid)?.remote_extmap();
-        // One-byte header extensions only carry ids 1..=14 (RFC 8285 §4.2).
-        let id = |e| exts.id_of(e).filter(|id| (1..=14).contains(id));
-        let ids = ExtIds {
-            mid: id(Extension::RtpMid),
-            audio_level: id(Extension::AudioLevel),
-            video_orientation: id(Extension::VideoOrientation),
-        };
-        let ssrc = *rtc.direct_api().stream_tx_by_mid(mid, None)?.ssrc();
+        let (ssrc, ids) = Self::negotiated(rtc, mid)?;
         Some(Self {
             ssrc,
             mid: mid.as_bytes().into(),
@@ -146,6 +138,32 @@ impl OutStream {
             last_batch: None,
             history: video.then(History::new),
         })
+    }
+
+    /// The same stream after a renegotiation: the extension ids the peer accepts now. When
+    /// str0m's send stream for `mid` is another one (or gone), this one ends and the next
+    /// packet starts afresh.
+    pub fn renegotiated(mut self, rtc: &mut str0m::Rtc, mid: Mid) -> Option<Self> {
+        let (ssrc, ids) = Self::negotiated(rtc, mid)?;
+        if ssrc != self.ssrc {
+            return None;
+        }
+        self.ids = ids;
+        Some(self)
+    }
+
+    /// (SSRC, extension ids) of `mid`'s send stream as negotiated.
+    fn negotiated(rtc: &mut str0m::Rtc, mid: Mid) -> Option<(u32, ExtIds)> {
+        let exts = rtc.media(mid)?.remote_extmap();
+        // One-byte header extensions only carry ids 1..=14 (RFC 8285 §4.2).
+        let id = |e| exts.id_of(e).filter(|id| (1..=14).contains(id));
+        let ids = ExtIds {
+            mid: id(Extension::RtpMid),
+            audio_level: id(Extension::AudioLevel),
+            video_orientation: id(Extension::VideoOrientation),
+        };
+        let ssrc = *rtc.direct_api().stream_tx_by_mid(mid, None)?.ssrc();
+        Some((ssrc, ids))
     }
 
     /// Whether this packet goes through str0m instead (and note that it does): when an

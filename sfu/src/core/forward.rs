@@ -78,6 +78,9 @@ pub(crate) struct Subscription {
     pub pictures: PictureIdRewriter,
     /// Incoming PT → outgoing PT, filled on first use of each codec.
     pub pt_map: Vec<(Pt, Option<Pt>)>,
+    /// The m-line's payload types as the subscriber's latest offer lists them, once it has
+    /// re-offered (str0m's `remote_pts` stay those of the first negotiation).
+    pub offered_pts: Option<Vec<Pt>>,
     /// The m-line's send stream on the fast path, once it has sent there.
     pub out: Option<OutStream>,
 }
@@ -99,6 +102,7 @@ impl Subscription {
             rewriter: SeqTsRewriter::with_start(clock, start_seq, start_ts),
             pictures: PictureIdRewriter::new(),
             pt_map: Vec::new(),
+            offered_pts: None,
             out: None,
         }
     }
@@ -223,6 +227,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
         let switched = rw.just_switched();
         let Some(pt) = out_pt(
             &mut sub.pt_map,
+            sub.offered_pts.as_deref(),
             &sp.rtc,
             smid,
             inb.packet.header.payload_type,
@@ -330,9 +335,11 @@ fn vp8_patch((pid, tl0): (Option<u16>, Option<u8>), payload: &[u8]) -> Option<Vp
 /// The subscriber's PT for the publisher's codec (they negotiate separately), among the
 /// PTs negotiated on the subscriber's m-line `mid`: the hub's codec config lists every
 /// codec it supports, so matching on it alone could pick one the subscriber never offered.
-/// `None` when the m-line has no match: the subscriber cannot decode this codec.
+/// `None` when the m-line has no match: the subscriber cannot decode this codec. `offered`
+/// narrows the negotiated PTs to those of the subscriber's latest offer.
 fn out_pt(
     map: &mut Vec<(Pt, Option<Pt>)>,
+    offered: Option<&[Pt]>,
     rtc: &str0m::Rtc,
     mid: Mid,
     in_pt: Pt,
@@ -348,6 +355,7 @@ fn out_pt(
         .params()
         .iter()
         .filter(|p| negotiated.contains(&p.pt()))
+        .filter(|p| offered.is_none_or(|o| o.contains(&p.pt())))
         .copied()
         .collect();
     let out = CodecConfig::new_from_payload_params(candidates)
@@ -488,6 +496,31 @@ fn retarget(core: &mut SfuCore, key: PKey, idx: usize, now: Instant) {
     let pending = sub.rewriter.pending();
     if let (Some(layer), true) = (pending, track.is_video()) {
         keyframe::request(core, tk, layer, now);
+    }
+}
+
+/// After an offer of `key` was applied: what was learnt from its previous negotiation is
+/// learnt again. A re-offer may take codecs off an m-line (`setCodecPreferences`) or give
+/// its extensions other ids; the cached PT mappings, the fast path's extension ids and the
+/// codec of each incoming payload type are then stale. `offered` is the offer's payload
+/// types per mid (str0m keeps an m-line's first ones for good).
+pub(crate) fn renegotiated(core: &mut SfuCore, key: PKey, offered: &[(Mid, Vec<Pt>)]) {
+    let Some(p) = core.participants[key].as_mut() else {
+        return;
+    };
+    for sub in &mut p.subscriptions {
+        sub.pt_map.clear();
+        if let Some((_, pts)) = offered.iter().find(|(m, _)| *m == sub.mid) {
+            sub.offered_pts = Some(pts.clone());
+        }
+        if let Some(out) = sub.out.take() {
+            sub.out = out.renegotiated(&mut p.rtc, sub.mid);
+        }
+    }
+    for r in &mut p.rx_routes {
+        if let Some(params) = p.rtc.codec_config().find(|c| c.pt() == r.pt) {
+            r.params = *params;
+        }
     }
 }
 

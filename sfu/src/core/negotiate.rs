@@ -12,7 +12,7 @@ const RTX_CACHE_PACKETS: usize = 1024;
 const RTX_CACHE_AGE: Duration = Duration::from_secs(3);
 
 use str0m::change::SdpOffer;
-use str0m::media::{Direction, MediaKind, Mid, Rids};
+use str0m::media::{Direction, MediaKind, Mid, Pt, Rids};
 use tracing::{info, warn};
 
 use super::forward::{self, Track};
@@ -62,9 +62,11 @@ pub(crate) fn apply_offer(
     let unpublished = end_stopped_publications(core, key);
     let published = add_publications(core, key, publish);
     idle_stopped_subscriptions(core, key);
+    let offered = offered_pts(&sdp);
+    forward::renegotiated(core, key, &offered);
     bind_subscriptions(core, key, subscribe, now)?;
     Ok(OfferOutcome {
-        answer_sdp: answer.to_sdp_string(),
+        answer_sdp: answer_within_offer(&answer.to_sdp_string(), &offered),
         published,
         unpublished,
     })
@@ -236,9 +238,86 @@ fn take_dtls_client_role(sdp: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The payload types each m-line of an SDP lists on its `m=` line, by `a=mid`.
+fn offered_pts(sdp: &str) -> Vec<(Mid, Vec<Pt>)> {
+    let mut out = Vec::new();
+    for section in sdp.split("\nm=").skip(1) {
+        let mut lines = section.lines();
+        let formats: Vec<Pt> = lines
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(3)
+            .filter_map(|f| f.parse::<u8>().ok())
+            .map(Pt::from)
+            .collect();
+        let mid = lines.find_map(|l| l.trim_end().strip_prefix("a=mid:"));
+        if let Some(mid) = mid {
+            out.push((Mid::from(mid), formats));
+        }
+    }
+    out
+}
+
+/// str0m answers an m-line with the payload types of its first negotiation even when a
+/// re-offer lists fewer (it keeps `remote_pts` for good), and an answer may only use what
+/// the offer lists (RFC 3264 §6.1): formats of `answer`'s m-lines missing from `offered`
+/// are taken out, with their `rtpmap`, `fmtp` and `rtcp-fb` lines. An m-line left with
+/// none keeps its own (str0m then rejected it anyway).
+fn answer_within_offer(answer: &str, offered: &[(Mid, Vec<Pt>)]) -> String {
+    let mut sections: Vec<String> = Vec::new();
+    for (i, section) in answer.split("\r\nm=").enumerate() {
+        if i == 0 {
+            sections.push(section.to_owned());
+            continue;
+        }
+        let section = format!("m={section}");
+        let mid = section
+            .split("\r\n")
+            .find_map(|l| l.strip_prefix("a=mid:"))
+            .map(Mid::from);
+        let Some((_, pts)) = mid.and_then(|m| offered.iter().find(|(o, _)| *o == m)) else {
+            sections.push(section);
+            continue;
+        };
+        let keep = |f: &str| f.parse::<u8>().is_ok_and(|f| pts.contains(&Pt::from(f)));
+        let mut lines = section.split("\r\n");
+        let m_line = lines.next().unwrap_or_default();
+        let words: Vec<&str> = m_line.split(' ').collect();
+        let (head, formats) = words.split_at(words.len().min(3));
+        if !formats.iter().any(|f| keep(f)) || formats.iter().all(|f| keep(f)) {
+            sections.push(section);
+            continue;
+        }
+        let dropped: Vec<&str> = formats.iter().copied().filter(|f| !keep(f)).collect();
+        let mut kept = vec![
+            head.iter()
+                .chain(formats.iter().filter(|f| keep(f)))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ];
+        kept.extend(
+            lines
+                .filter(|l| {
+                    !dropped.iter().any(|pt| {
+                        ["a=rtpmap:", "a=fmtp:", "a=rtcp-fb:"].iter().any(|a| {
+                            l.strip_prefix(a)
+                                .and_then(|r| r.strip_prefix(pt))
+                                .is_some_and(|r| r.starts_with(' '))
+                        })
+                    })
+                })
+                .map(str::to_owned),
+        );
+        sections.push(kept.join("\r\n"));
+    }
+    sections.join("\r\n")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::take_dtls_client_role;
+    use super::*;
 
     #[test]
     fn actpass_offers_leave_the_client_role_to_the_hub() {
@@ -251,5 +330,49 @@ mod tests {
         for fixed in ["a=setup:active\r\n", "a=setup:passive\r\n", "v=0\r\n"] {
             assert_eq!(take_dtls_client_role(fixed), fixed);
         }
+    }
+
+    #[test]
+    fn offered_pts_are_read_per_mid() {
+        let sdp = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97 102\r\na=mid:v\r\n\
+                   m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:a\r\nm=application 9 x\r\n";
+        let got = offered_pts(sdp);
+        let pts = |v: &[u8]| v.iter().map(|&p| Pt::from(p)).collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            vec![
+                (Mid::from("v"), pts(&[96, 97, 102])),
+                (Mid::from("a"), pts(&[111]))
+            ]
+        );
+    }
+
+    #[test]
+    fn the_answer_keeps_only_what_the_offer_lists() {
+        let answer = "v=0\r\n\
+            m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103\r\na=mid:v\r\n\
+            a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtpmap:97 rtx/90000\r\n\
+            a=fmtp:97 apt=96\r\na=rtpmap:102 H264/90000\r\na=fmtp:102 x=1\r\n\
+            a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n\
+            m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:a\r\na=rtpmap:111 opus/48000/2\r\n";
+        let offered = vec![
+            (
+                Mid::from("v"),
+                vec![Pt::from(102), Pt::from(103), Pt::from(9)],
+            ),
+            (Mid::from("a"), vec![Pt::from(111)]),
+        ];
+        assert_eq!(
+            answer_within_offer(answer, &offered),
+            "v=0\r\n\
+            m=video 9 UDP/TLS/RTP/SAVPF 102 103\r\na=mid:v\r\n\
+            a=rtpmap:102 H264/90000\r\na=fmtp:102 x=1\r\n\
+            a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n\
+            m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:a\r\na=rtpmap:111 opus/48000/2\r\n"
+        );
+        // Nothing in common, or an m-line the offer does not name: left as str0m made it.
+        let none = vec![(Mid::from("v"), vec![Pt::from(8)])];
+        assert_eq!(answer_within_offer(answer, &none), answer);
+        assert_eq!(answer_within_offer(answer, &[]), answer);
     }
 }

@@ -105,6 +105,9 @@ pub struct Client {
     /// Payload type of every RTP datagram that reached this client, read from the SRTP
     /// header (in the clear), including packets its str0m then discards.
     pub wire_pts: Vec<u8>,
+    /// The one-byte header extension ids of each of those datagrams, as a bit set (bit
+    /// `id` set when present).
+    pub wire_ext_ids: Vec<u16>,
 }
 
 impl Client {
@@ -202,6 +205,7 @@ impl Sim {
             tracks: HashMap::new(),
             video,
             wire_pts: Vec::new(),
+            wire_ext_ids: Vec::new(),
         });
         idx
     }
@@ -500,6 +504,7 @@ impl Sim {
             let c = &mut self.clients[idx];
             if let Some(pt) = rtp_pt(&f.data) {
                 c.wire_pts.push(pt);
+                c.wire_ext_ids.push(rtp_ext_ids(&f.data));
             }
             let Ok(contents) = f.data.as_slice().try_into() else {
                 continue;
@@ -658,6 +663,38 @@ fn rtp_pt(data: &[u8]) -> Option<u8> {
     let (&b0, &b1) = (data.first()?, data.get(1)?);
     let pt = b1 & 0x7f;
     (b0 >> 6 == 2 && !(64..=95).contains(&pt)).then_some(pt)
+}
+
+/// The ids of an RTP header's one-byte extensions (RFC 8285 §4.2) as a bit set.
+fn rtp_ext_ids(data: &[u8]) -> u16 {
+    if data.len() < 12 || data[0] & 0x10 == 0 {
+        return 0;
+    }
+    let at = 12 + 4 * usize::from(data[0] & 0x0f);
+    let Some(h) = data.get(at..at + 4) else {
+        return 0;
+    };
+    if h[..2] != [0xbe, 0xde] {
+        return 0;
+    }
+    let end = at + 4 + 4 * usize::from(u16::from_be_bytes([h[2], h[3]]));
+    let Some(mut rest) = data.get(at + 4..end) else {
+        return 0;
+    };
+    let mut ids = 0;
+    while let Some((&b, tail)) = rest.split_first() {
+        let (id, len) = (b >> 4, usize::from(b & 0x0f) + 1);
+        if b == 0 {
+            rest = tail;
+            continue;
+        }
+        if id == 15 || tail.len() < len {
+            break;
+        }
+        ids |= 1 << id;
+        rest = &tail[len..];
+    }
+    ids
 }
 
 fn layer_tag(rid: Option<Rid>) -> u8 {
