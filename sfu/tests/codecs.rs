@@ -372,23 +372,30 @@ fn reoffer_without(sim: &mut Sim, b: usize, mid: Mid, codec: Codec) -> String {
     out.join("\r\n")
 }
 
+/// A publishes a VP8 camera, B has watched it for a second (on the fast path or not).
+/// Returns (sim, B, B's mid for it).
+fn watching_a_second(seed: u64, fast: bool) -> (Sim, usize, Mid) {
+    let mut sim = Sim::with_config(seed, |c| c.fast_path = fast);
+    let a = sim.join("room", "a");
+    let b = sim.join("room", "b");
+    let (out, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
+    let track = out.published[0].track.clone();
+    let (_, mids) = sim.negotiate(b, &[], &[(track, MediaKind::Video)]);
+    sim.connect_all();
+    sim.media_for(Duration::from_secs(1), |_| -127);
+    (sim, b, mids[0])
+}
+
 /// B takes VP8 off the m-line that carries A's VP8 camera in a later offer: from then on
 /// the hub sends nothing there under the payload type the first answer gave VP8, on
 /// either send path (B's other codecs cannot carry A's VP8).
 #[test]
 fn a_reoffer_without_the_codec_stops_it_on_that_m_line() {
     for fast in [true, false] {
-        let mut sim = Sim::with_config(38, |c| c.fast_path = fast);
-        let a = sim.join("room", "a");
-        let b = sim.join("room", "b");
-        let (out, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
-        let track = out.published[0].track.clone();
-        let (_, mids) = sim.negotiate(b, &[], &[(track, MediaKind::Video)]);
-        sim.connect_all();
-        sim.media_for(Duration::from_secs(1), |_| -127);
+        let (mut sim, b, mid) = watching_a_second(38, fast);
         let vp8 = *sim.clients[b].pt_for(Codec::Vp8);
         assert!(sim.clients[b].wire_pts.contains(&vp8), "fast={fast}");
-        let sdp = reoffer_without(&mut sim, b, mids[0], Codec::Vp8);
+        let sdp = reoffer_without(&mut sim, b, mid, Codec::Vp8);
         assert!(!sdp.contains(&format!("a=rtpmap:{vp8} ")));
         let outcome = sim.raw_offer(b, &sdp).expect("the re-offer is accepted");
         // The answer keeps to what the offer lists (RFC 3264 §6.1).
@@ -413,14 +420,7 @@ fn a_reoffer_without_the_codec_stops_it_on_that_m_line() {
 fn the_fast_path_follows_extension_ids_as_renegotiated() {
     const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
     for fast in [true, false] {
-        let mut sim = Sim::with_config(39, |c| c.fast_path = fast);
-        let a = sim.join("room", "a");
-        let b = sim.join("room", "b");
-        let (out, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
-        let track = out.published[0].track.clone();
-        sim.negotiate(b, &[], &[(track, MediaKind::Video)]);
-        sim.connect_all();
-        sim.media_for(Duration::from_secs(1), |_| -127);
+        let (mut sim, b, _) = watching_a_second(39, fast);
         let sdp = next_offer(&mut sim, b);
         let old: u8 = sdp
             .lines()
