@@ -136,8 +136,27 @@ fn summarize(stats: ParticipantStats) -> Summary {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// With one CPU to run on (`taskset -c 1 govhub-load …`, the benchmark set-up) the
+/// participants run on a current-thread runtime: a multi-thread one gains nothing there and
+/// adds a worker hand-off to every wake-up. That cost ~17 % of the generator's CPU in
+/// `hearing` 3 × 100 — and, on loopback, of the hub's, which pays for waking the receiving
+/// thread of every datagram it sends (docs/benchmarks.md, 2026-11-29 (night)). With more
+/// CPUs, a multi-thread runtime spreads the participants over them.
+fn main() -> anyhow::Result<()> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runtime = if cpus == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(main_async())
+}
+
+async fn main_async() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
