@@ -286,6 +286,67 @@ fn m_line_reused_for_another_codec() {
     assert!(is_keyframe(VideoCodec::H264, &h264[0].payload));
 }
 
+/// A subscriber m-line that carried one VP9 camera is re-bound to another, whose encoder
+/// numbers its pictures from elsewhere: the PictureID B sees goes on from the first
+/// camera's, +1 at the switch and per frame after, on either send path (the decoder would
+/// otherwise take the jump for lost frames).
+#[test]
+fn vp9_picture_ids_continue_when_the_m_line_changes_camera() {
+    for fast in [true, false] {
+        let mut sim = Sim::with_config(40, |c| c.fast_path = fast);
+        let a = sim.join_with("room", "a", Codec::Vp9, vp9_only);
+        let c = sim.join_with("room", "c", Codec::Vp9, vp9_only);
+        let b = sim.join("room", "b");
+        let (out_a, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
+        let (out_c, _) = sim.negotiate(c, &[(TrackSource::Camera, false)], &[]);
+        let track_a = out_a.published[0].track.clone();
+        let (_, mids) = sim.negotiate(b, &[], &[(track_a, MediaKind::Video)]);
+        let mid = mids[0];
+        sim.connect_all();
+        sim.media_for(Duration::from_millis(500), |_| -127);
+        let before = sim.clients[b].received_on(mid).len();
+        assert!(before > 20, "fast={fast}");
+        sim.redirect(b, mid, Direction::Inactive, &[]);
+        let track_c = out_c.published[0].track.clone();
+        sim.redirect(b, mid, Direction::RecvOnly, &[(mid, track_c)]);
+        sim.media_for(Duration::from_secs(1), |_| -127);
+        let got = sim.clients[b].received_on(mid);
+        assert!(
+            got.len() > before + 40,
+            "fast={fast}: {} packets",
+            got.len()
+        );
+        let pid = |i: usize| {
+            sfu::media::vp9::parse_numbers(&got[i].payload)
+                .and_then(|n| n.picture_id)
+                .expect("a PictureID")
+        };
+        let layer = |i: usize| got[i].payload[got[i].payload.len() - 5];
+        // A's and C's payloads carry the same tag; tell them apart by A's last packet.
+        let last_a = sim.clients[a].out[0].sent.last().unwrap().clone();
+        let switch = got
+            .iter()
+            .position(|r| r.payload == last_a)
+            .map_or(before, |i| i + 1);
+        assert!(switch < got.len() && layer(switch) == layer(0));
+        // Three packets a frame: the id goes up by one every third packet, never jumps.
+        for i in 1..got.len() {
+            let step = pid(i).wrapping_sub(pid(i - 1)) & 0x7fff;
+            assert!(
+                step <= 1,
+                "fast={fast}: PictureID {} then {} at packet {i} (switch at {switch})",
+                pid(i - 1),
+                pid(i)
+            );
+        }
+        assert_eq!(
+            pid(switch),
+            (pid(switch - 1) + 1) & 0x7fff,
+            "fast={fast}: not +1 at the switch"
+        );
+    }
+}
+
 /// A subscriber that did not offer the publisher's codec gets nothing rather than packets
 /// under a PT that means something else to it.
 #[test]

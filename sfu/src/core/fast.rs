@@ -4,8 +4,8 @@
 //! stamped by a timeout pass over all its streams, pulled through the pacer, copied again
 //! and encrypted: about 6.5 µs of the hub's 11 µs per forwarded packet (docs/benchmarks.md).
 //! Here the core writes the RTP header itself (SSRC, rewritten sequence number and
-//! timestamp, the header extensions it keeps), copies the payload once (patching VP8
-//! PictureID/TL0PICIDX on the way), encrypts in place with the subscriber's SRTP keys
+//! timestamp, the header extensions it keeps), copies the payload once (patching VP8 or
+//! VP9 PictureID/TL0PICIDX on the way), encrypts in place with the subscriber's SRTP keys
 //! (taken from its DTLS handshake, see `keys`) and queues the datagram in the subscriber's
 //! outbox, which the core empties into its transmits once per batch, so a subscriber's
 //! packets still leave back to back (GSO trains).
@@ -41,8 +41,8 @@ use str0m::rtp::{Extension, ExtensionValues, VideoOrientation};
 
 use super::forward::Subscription;
 use super::keys::KeySlot;
+use crate::media::rewrite::PicturePatch;
 use crate::media::srtp::{self, SrtcpReceiver, SrtpSender};
-use crate::media::vp8;
 
 /// How often a stream's packet goes through str0m to keep its sender reports right.
 pub(crate) const ANCHOR_INTERVAL: Duration = Duration::from_millis(500);
@@ -194,8 +194,8 @@ pub(crate) struct Outgoing<'a> {
     /// The publisher's payload, shared with every subscriber and the resend histories.
     pub payload: &'a Arc<[u8]>,
     pub ext: &'a ExtensionValues,
-    /// VP8 PictureID / TL0PICIDX to write over the payload's.
-    pub vp8: (Option<u16>, Option<u8>),
+    /// VP8/VP9 PictureID and TL0PICIDX to write over the payload's.
+    pub pictures: Option<PicturePatch>,
 }
 
 /// Builds, encrypts and queues one packet; remembers it for resends when the stream is
@@ -219,12 +219,8 @@ fn seal(f: &FastSender, out: &OutStream, pkt: &Outgoing) -> Vec<u8> {
     let header_len = write_header(&mut buf, out, pkt);
     let body = buf.len();
     buf.extend_from_slice(pkt.payload);
-    let (pid, tl0) = pkt.vp8;
-    if let Some(pid) = pid {
-        vp8::rewrite_picture_id(&mut buf[body..], pid);
-    }
-    if let Some(tl0) = tl0 {
-        vp8::rewrite_tl0_pic_idx(&mut buf[body..], tl0);
+    if let Some(p) = pkt.pictures {
+        p.apply(&mut buf[body..]);
     }
     f.srtp
         .protect_rtp(&mut buf, header_len, pkt.seq & 0xffff_ffff_ffff);
@@ -355,7 +351,7 @@ struct Sent {
     audio_level: Option<i8>,
     voice_activity: Option<bool>,
     video_orientation: Option<VideoOrientation>,
-    vp8: (Option<u16>, Option<u8>),
+    pictures: Option<PicturePatch>,
     payload: Arc<[u8]>,
 }
 
@@ -369,7 +365,7 @@ impl Sent {
             audio_level: pkt.ext.audio_level,
             voice_activity: pkt.ext.voice_activity,
             video_orientation: pkt.ext.video_orientation,
-            vp8: pkt.vp8,
+            pictures: pkt.pictures,
             payload: pkt.payload.clone(),
         }
     }
@@ -392,7 +388,7 @@ impl Sent {
             marker: self.marker,
             payload: &self.payload,
             ext,
-            vp8: self.vp8,
+            pictures: self.pictures,
         }
     }
 }

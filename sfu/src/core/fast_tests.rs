@@ -1,4 +1,5 @@
 use super::*;
+use crate::media::rewrite::PictureFormat;
 
 fn stream(ids: ExtIds, video: bool) -> OutStream {
     OutStream {
@@ -24,7 +25,7 @@ fn packet<'a>(payload: &'a Arc<[u8]>, ext: &'a ExtensionValues) -> Outgoing<'a> 
         marker: true,
         payload,
         ext,
-        vp8: (None, None),
+        pictures: None,
     }
 }
 
@@ -210,7 +211,11 @@ fn sent_video_is_encrypted_queued_and_kept_for_resends() {
     let ext = ExtensionValues::default();
     let payload: Arc<[u8]> = [0x90, 0x80, 0x05, 1, 2, 3, 4].as_slice().into();
     let mut pkt = packet(&payload, &ext);
-    pkt.vp8 = (Some(0x11), None);
+    pkt.pictures = Some(PicturePatch {
+        format: PictureFormat::Vp8,
+        picture_id: Some(0x11),
+        tl0_pic_idx: None,
+    });
     send(&mut f, &mut s, &pkt, t0);
     let sent = f.outbox[0].clone();
     assert_eq!(
@@ -229,7 +234,7 @@ fn sent_video_is_encrypted_queued_and_kept_for_resends() {
     // The same packet with another PictureID encrypts differently: the rewrite happened.
     let mut g = sender();
     let mut t = stream(ExtIds::default(), true);
-    pkt.vp8 = (None, None);
+    pkt.pictures = None;
     send(&mut g, &mut t, &pkt, t0);
     assert_ne!(g.outbox[0], sent);
     // Audio keeps no history.

@@ -29,7 +29,9 @@ use crate::api::{TrackId, TrackInfo};
 use crate::media::codec::{self, VideoCodec};
 use crate::media::keyframe::KeyframeThrottle;
 use crate::media::layers::{LayerActivity, choose_layer};
-use crate::media::rewrite::{PictureIdRewriter, Rewrite, SeqTsRewriter};
+use crate::media::rewrite::{
+    PictureFormat, PictureIdRewriter, PictureNumbers, PicturePatch, Rewrite, SeqTsRewriter,
+};
 use crate::media::vp8;
 
 /// Tile size assumed until the subscriber sends `video_size`: the top layer.
@@ -124,7 +126,8 @@ struct Inbound<'a> {
     params: PayloadParams,
     /// First packet of a keyframe (always true for audio: any packet is a start).
     start: bool,
-    vp8: Option<vp8::Vp8Descriptor>,
+    /// VP8/VP9 PictureID and TL0PICIDX, kept continuous per subscriber.
+    pictures: Option<PictureNumbers>,
 }
 
 /// Entry point for `Event::RtpPacket` from participant `key`.
@@ -142,7 +145,7 @@ pub(crate) fn on_rtp(core: &mut SfuCore, key: PKey, packet: RtpPacket, now: Inst
     if let (false, Some(level)) = (video, ext.audio_level) {
         super::speaking::observe(core, key, level, ext.voice_activity, now);
     }
-    let (start, vp8) = inspect(video, params, &packet.payload);
+    let (start, pictures) = inspect(video, params, &packet.payload);
     if video && start {
         keyframe::on_keyframe(core, route.track, route.layer);
     }
@@ -151,28 +154,30 @@ pub(crate) fn on_rtp(core: &mut SfuCore, key: PKey, packet: RtpPacket, now: Inst
         layer: route.layer,
         params,
         start,
-        vp8,
+        pictures,
     };
     if forward_to_subscribers(core, route.track, &inbound, now) {
         keyframe::request(core, route.track, route.layer, now);
     }
 }
 
-/// (starts a keyframe, VP8 descriptor) of a payload.
-fn inspect(
-    video: bool,
-    params: PayloadParams,
-    payload: &[u8],
-) -> (bool, Option<vp8::Vp8Descriptor>) {
+/// (starts a keyframe, picture numbers) of a payload.
+fn inspect(video: bool, params: PayloadParams, payload: &[u8]) -> (bool, Option<PictureNumbers>) {
     if !video {
         return (true, None);
     }
     match params.spec().codec {
         Codec::Vp8 => {
             let d = vp8::parse(payload).ok();
-            (d.is_some_and(|d| d.is_keyframe), d)
+            (
+                d.is_some_and(|d| d.is_keyframe),
+                d.as_ref().map(PictureNumbers::of_vp8),
+            )
         }
-        Codec::Vp9 => (codec::is_keyframe(VideoCodec::Vp9, payload), None),
+        Codec::Vp9 => (
+            codec::is_keyframe(VideoCodec::Vp9, payload),
+            PictureNumbers::of_vp9(payload),
+        ),
         Codec::H264 => (codec::is_keyframe(VideoCodec::H264, payload), None),
         // Unknown payload format: every packet is a start rather than never forwarding.
         _ => (true, None),
@@ -236,10 +241,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
             stats.rtp_dropped += 1;
             continue;
         };
-        let ids = inb
-            .vp8
-            .map(|d| picture_ids(&mut sub.pictures, switched, &d))
-            .unwrap_or_default();
+        let pictures = inb.pictures.and_then(|n| sub.pictures.patch(switched, &n));
         if let (FastState::Ready(f), Some(_)) = (&mut sp.fast, sp.path) {
             if sub.out.is_none() {
                 sub.out = OutStream::new(&mut sp.rtc, smid, video);
@@ -257,7 +259,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
                     marker: inb.packet.header.marker,
                     payload: &inb.packet.payload,
                     ext: &inb.packet.header.ext_vals,
-                    vp8: ids,
+                    pictures,
                 };
                 if fast::send(f, out, &pkt, now) {
                     fast_dirty.push(sk);
@@ -267,13 +269,12 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
                 continue;
             }
         }
-        let patch = vp8_patch(ids, &inb.packet.payload);
         let mut api = sp.rtc.direct_api();
         let Some(tx) = api.stream_tx_by_mid(smid, None) else {
             stats.rtp_dropped += 1;
             continue;
         };
-        tx.write_rtp(rtp_write(inb.packet, pt, seq, ts, patch));
+        tx.write_rtp(rtp_write(inb.packet, pt, seq, ts, pictures));
         stats.rtp_forwarded += 1;
         if !sp.dirty {
             sp.dirty = true;
@@ -284,7 +285,15 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
 }
 
 /// The outgoing packet: same payload (shared), new numbers, the extensions worth keeping.
-fn rtp_write(packet: &RtpPacket, pt: Pt, seq: u64, ts: u32, patch: Option<Vp8Patch>) -> RtpWrite {
+/// New VP8 picture numbers go to str0m as a patch applied while serialising, so the shared
+/// payload is not copied; VP9's are written into a copy (str0m has no such patch for it).
+fn rtp_write(
+    packet: &RtpPacket,
+    pt: Pt,
+    seq: u64,
+    ts: u32,
+    pictures: Option<PicturePatch>,
+) -> RtpWrite {
     let ext = &packet.header.ext_vals;
     let exts = ExtensionValues {
         audio_level: ext.audio_level,
@@ -292,41 +301,34 @@ fn rtp_write(packet: &RtpPacket, pt: Pt, seq: u64, ts: u32, patch: Option<Vp8Pat
         video_orientation: ext.video_orientation,
         ..Default::default()
     };
-    let write = RtpWrite::new(pt, seq.into(), ts, packet.timestamp, packet.payload.clone())
+    let payload = match pictures {
+        Some(p) if p.format == PictureFormat::Vp9 => {
+            let mut copy = packet.payload.to_vec();
+            p.apply(&mut copy);
+            copy.into()
+        }
+        _ => packet.payload.clone(),
+    };
+    let write = RtpWrite::new(pt, seq.into(), ts, packet.timestamp, payload)
         .marker(packet.header.marker)
         .ext_vals(exts)
         .nackable(true);
-    match patch {
+    match pictures.and_then(|p| vp8_patch(p, &packet.payload)) {
         Some(p) => write.vp8_patch(p),
         None => write,
     }
 }
 
-/// Keeps VP8 PictureID/TL0PICIDX continuous for this subscriber: the values to write over
-/// the payload's, each `None` where the payload's own is right.
-fn picture_ids(
-    pictures: &mut PictureIdRewriter,
-    switched: bool,
-    d: &vp8::Vp8Descriptor,
-) -> (Option<u16>, Option<u8>) {
-    let (pid, tl0) = pictures.map(switched, d.picture_id, d.picture_id_15bit, d.tl0_pic_idx);
-    (
-        pid.filter(|_| pid != d.picture_id),
-        tl0.filter(|_| tl0 != d.tl0_pic_idx),
-    )
-}
-
-/// [`picture_ids`] as a str0m patch, applied while serialising, so the shared payload is
-/// never copied here.
-fn vp8_patch((pid, tl0): (Option<u16>, Option<u8>), payload: &[u8]) -> Option<Vp8Patch> {
-    if pid.is_none() && tl0.is_none() {
+/// A VP8 [`PicturePatch`] as str0m's patch; `None` for VP9 or a descriptor str0m rejects.
+fn vp8_patch(p: PicturePatch, payload: &[u8]) -> Option<Vp8Patch> {
+    if p.format != PictureFormat::Vp8 {
         return None;
     }
     let mut b = str0m::rtp::Vp8Descriptor::parse(payload).ok()?.patch();
-    if let Some(pid) = pid {
+    if let Some(pid) = p.picture_id {
         b = b.picture_id(pid);
     }
-    if let Some(tl0) = tl0 {
+    if let Some(tl0) = p.tl0_pic_idx {
         b = b.tl0_pic_idx(tl0);
     }
     b.build().ok()

@@ -5,9 +5,10 @@
 //! Layout:
 //! - [`codec`]: which video codec, and does this RTP payload start a keyframe.
 //! - [`vp8`]: the VP8 payload descriptor: parse, rewrite in place, synthesize for tests.
+//! - [`vp9`]: the VP9 payload descriptor's PictureID and TL0PICIDX: read, rewrite in place.
 //! - [`rewrite`]: [`rewrite::SeqTsRewriter`] keeps one outgoing sequence/timestamp line
 //!   across simulcast layer switches; [`rewrite::PictureIdRewriter`] does the same for
-//!   VP8 PictureID/TL0PICIDX.
+//!   VP8 and VP9 PictureID/TL0PICIDX ([`rewrite::PictureNumbers`]).
 //! - [`layers`]: which simulcast layer a subscriber gets, and which layers are arriving.
 //! - [`keyframe`]: coalescing and throttling of keyframe requests (PLI) upstream.
 //! - [`speaker`]: per-participant speaking detection and the room's active speaker.
@@ -22,3 +23,4 @@ pub mod rewrite;
 pub mod speaker;
 pub(crate) mod srtp;
 pub mod vp8;
+pub mod vp9;

@@ -26,7 +26,7 @@
 
 use std::time::Instant;
 
-use crate::media::vp8;
+use crate::media::{vp8, vp9};
 
 /// Packets older than the newest by this many sequence numbers or more are dropped: a
 /// duplicate could no longer be recognised. At 1000 packets/s that is a quarter second,
@@ -282,7 +282,73 @@ impl SeenWindow {
     }
 }
 
-/// Keeps VP8 PictureID (7/15-bit) and TL0PICIDX continuous across layer switches, the
+/// The payload format a packet's picture numbers are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PictureFormat {
+    Vp8,
+    Vp9,
+}
+
+/// A VP8 or VP9 packet's PictureID and TL0PICIDX, as its payload descriptor has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PictureNumbers {
+    pub format: PictureFormat,
+    pub picture_id: Option<u16>,
+    pub picture_id_15bit: bool,
+    pub tl0_pic_idx: Option<u8>,
+}
+
+impl PictureNumbers {
+    pub fn of_vp8(d: &vp8::Vp8Descriptor) -> Self {
+        Self {
+            format: PictureFormat::Vp8,
+            picture_id: d.picture_id,
+            picture_id_15bit: d.picture_id_15bit,
+            tl0_pic_idx: d.tl0_pic_idx,
+        }
+    }
+
+    /// `None` when the descriptor is cut short.
+    pub fn of_vp9(payload: &[u8]) -> Option<Self> {
+        let n = vp9::parse_numbers(payload)?;
+        Some(Self {
+            format: PictureFormat::Vp9,
+            picture_id: n.picture_id,
+            picture_id_15bit: n.picture_id_15bit,
+            tl0_pic_idx: n.tl0_pic_idx,
+        })
+    }
+}
+
+/// Values to write over a packet's picture numbers; a field is `None` where the payload's
+/// own value is right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PicturePatch {
+    pub format: PictureFormat,
+    pub picture_id: Option<u16>,
+    pub tl0_pic_idx: Option<u8>,
+}
+
+impl PicturePatch {
+    /// Writes the values into `payload` (the packet's payload, or a copy of it).
+    pub fn apply(&self, payload: &mut [u8]) {
+        let writers: PictureWriters = match self.format {
+            PictureFormat::Vp8 => (vp8::rewrite_picture_id, vp8::rewrite_tl0_pic_idx),
+            PictureFormat::Vp9 => (vp9::rewrite_picture_id, vp9::rewrite_tl0_pic_idx),
+        };
+        if let Some(v) = self.picture_id {
+            writers.0(payload, v);
+        }
+        if let Some(v) = self.tl0_pic_idx {
+            writers.1(payload, v);
+        }
+    }
+}
+
+/// A payload format's in-place writers of PictureID and TL0PICIDX.
+type PictureWriters = (fn(&mut [u8], u16) -> bool, fn(&mut [u8], u8) -> bool);
+
+/// Keeps VP8 and VP9 PictureID (7/15-bit) and TL0PICIDX continuous across layer switches, the
 /// way [`SeqTsRewriter`] does for sequence numbers: each source's values are shifted by
 /// an offset fixed at the switch so the new source continues at newest + 1.
 #[derive(Debug, Clone, Default)]
@@ -315,6 +381,18 @@ impl PictureIdRewriter {
         let pid = picture_id.map(|p| self.picture_id.map(p, pid_bits, 15));
         let tl0 = tl0_pic_idx.map(|t| self.tl0.map(u16::from(t), 8, 8) as u8);
         (pid, tl0)
+    }
+
+    /// Maps one packet's numbers (see [`PictureIdRewriter::map`]): what to write over the
+    /// payload's, `None` when its own values are right.
+    pub fn patch(&mut self, switched: bool, n: &PictureNumbers) -> Option<PicturePatch> {
+        let (pid, tl0) = self.map(switched, n.picture_id, n.picture_id_15bit, n.tl0_pic_idx);
+        let patch = PicturePatch {
+            format: n.format,
+            picture_id: pid.filter(|_| pid != n.picture_id),
+            tl0_pic_idx: tl0.filter(|_| tl0 != n.tl0_pic_idx),
+        };
+        (patch.picture_id.is_some() || patch.tl0_pic_idx.is_some()).then_some(patch)
     }
 
     /// Parses `payload`'s VP8 descriptor, maps its values and writes them back in place.

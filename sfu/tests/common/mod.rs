@@ -394,7 +394,8 @@ impl Sim {
 
     fn send_video_frame(&mut self, c: usize) {
         let now = self.now;
-        let frame = self.frame;
+        // Each publisher numbers its pictures from its own start, as encoders do.
+        let frame = self.frame + 1000 * c as u64;
         let client = &mut self.clients[c];
         let codec = client.video;
         let pt = client.pt_for(codec);
