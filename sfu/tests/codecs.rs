@@ -240,13 +240,19 @@ fn one_subscriber_takes_three_codecs() {
     assert!(pts[0] != pts[1] && pts[1] != pts[2] && pts[0] != pts[2]);
 }
 
-/// A subscriber m-line that carried VP8 is re-bound to an H.264 track: from the switch on
-/// it carries H.264 under B's H.264 PT, from a keyframe, numbering continuing.
-#[test]
-fn m_line_reused_for_another_codec() {
-    let mut sim = Sim::new(36);
-    let a = sim.join("room", "a");
-    let c = sim.join_with("room", "c", Codec::H264, h264_only);
+type Configure = fn(RtcConfig) -> RtcConfig;
+
+/// A and C publish a camera each (in the codec and config given); B watches A's for half
+/// a second, then its m-line goes inactive and comes back carrying C's, as a client that
+/// re-uses m-lines does, and B watches for a second more. Returns (A, B, B's mid, packets
+/// B got before the switch).
+fn switch_cameras(
+    sim: &mut Sim,
+    (codec_a, config_a): (Codec, Configure),
+    (codec_c, config_c): (Codec, Configure),
+) -> (usize, usize, Mid, usize) {
+    let a = sim.join_with("room", "a", codec_a, config_a);
+    let c = sim.join_with("room", "c", codec_c, config_c);
     let b = sim.join("room", "b");
     let (out_a, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
     let (out_c, _) = sim.negotiate(c, &[(TrackSource::Camera, false)], &[]);
@@ -256,17 +262,22 @@ fn m_line_reused_for_another_codec() {
     sim.connect_all();
     sim.media_for(Duration::from_millis(500), |_| -127);
     let before = sim.clients[b].received_on(mid).len();
-    assert!(before > 20);
-    let vp8_pt = sim.clients[b].received_on(mid)[0].pt;
-
+    assert!(before > 20, "B got {before} packets of A");
     sim.redirect(b, mid, Direction::Inactive, &[]);
-    sim.redirect(
-        b,
-        mid,
-        Direction::RecvOnly,
-        &[(mid, out_c.published[0].track.clone())],
-    );
+    let track_c = out_c.published[0].track.clone();
+    sim.redirect(b, mid, Direction::RecvOnly, &[(mid, track_c)]);
     sim.media_for(Duration::from_secs(1), |_| -127);
+    (a, b, mid, before)
+}
+
+/// A subscriber m-line that carried VP8 is re-bound to an H.264 track: from the switch on
+/// it carries H.264 under B's H.264 PT, from a keyframe, numbering continuing.
+#[test]
+fn m_line_reused_for_another_codec() {
+    let mut sim = Sim::new(36);
+    let (_, b, mid, before) =
+        switch_cameras(&mut sim, (Codec::Vp8, |c| c), (Codec::H264, h264_only));
+    let vp8_pt = sim.clients[b].received_on(mid)[0].pt;
     let got = sim.clients[b].received_on(mid);
     assert!(got.windows(2).all(|w| w[1].seq == w[0].seq + 1), "seq gap");
     let switch = got
@@ -294,22 +305,8 @@ fn m_line_reused_for_another_codec() {
 fn vp9_picture_ids_continue_when_the_m_line_changes_camera() {
     for fast in [true, false] {
         let mut sim = Sim::with_config(40, |c| c.fast_path = fast);
-        let a = sim.join_with("room", "a", Codec::Vp9, vp9_only);
-        let c = sim.join_with("room", "c", Codec::Vp9, vp9_only);
-        let b = sim.join("room", "b");
-        let (out_a, _) = sim.negotiate(a, &[(TrackSource::Camera, false)], &[]);
-        let (out_c, _) = sim.negotiate(c, &[(TrackSource::Camera, false)], &[]);
-        let track_a = out_a.published[0].track.clone();
-        let (_, mids) = sim.negotiate(b, &[], &[(track_a, MediaKind::Video)]);
-        let mid = mids[0];
-        sim.connect_all();
-        sim.media_for(Duration::from_millis(500), |_| -127);
-        let before = sim.clients[b].received_on(mid).len();
-        assert!(before > 20, "fast={fast}");
-        sim.redirect(b, mid, Direction::Inactive, &[]);
-        let track_c = out_c.published[0].track.clone();
-        sim.redirect(b, mid, Direction::RecvOnly, &[(mid, track_c)]);
-        sim.media_for(Duration::from_secs(1), |_| -127);
+        let vp9 = (Codec::Vp9, vp9_only as Configure);
+        let (a, b, mid, before) = switch_cameras(&mut sim, vp9, vp9);
         let got = sim.clients[b].received_on(mid);
         assert!(
             got.len() > before + 40,
