@@ -312,11 +312,11 @@ impl ParticipantStats {
     /// Accounts one packet of track `key`; the stats of that track are created on demand.
     pub fn record(&mut self, key: &str, mut a: Arrival) {
         a.repaired = !self.nacked.is_empty() && self.nacked.remove(&(a.ssrc, a.seq));
-        if !self.received.contains_key(key) {
-            self.received
-                .insert(key.to_owned(), TrackRecvStats::default());
-        }
-        let lat = self.received.get_mut(key).and_then(|t| t.record(a));
+        // Looked up before inserting: no `String` is made per packet.
+        let lat = match self.received.get_mut(key) {
+            Some(t) => t.record(a),
+            None => self.received.entry(key.to_owned()).or_default().record(a),
+        };
         if let Some(lat) = lat.filter(|_| self.interval_latency_us.len() < MAX_INTERVAL_SAMPLES) {
             self.interval_latency_us.push(lat);
         }

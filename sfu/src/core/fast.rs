@@ -213,7 +213,7 @@ pub(crate) fn send(f: &mut FastSender, out: &mut OutStream, pkt: &Outgoing, now:
     was_empty
 }
 
-/// The SRTP datagram of one packet: header, payload (VP8 ids patched), tag.
+/// The SRTP datagram of one packet: header, payload (picture numbers patched), tag.
 fn seal(f: &FastSender, out: &OutStream, pkt: &Outgoing) -> Vec<u8> {
     let mut buf = Vec::with_capacity(MAX_HEADER + pkt.payload.len() + f.tag_len);
     let header_len = write_header(&mut buf, out, pkt);

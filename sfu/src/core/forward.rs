@@ -301,29 +301,29 @@ fn rtp_write(
         video_orientation: ext.video_orientation,
         ..Default::default()
     };
-    let payload = match pictures {
-        Some(p) if p.format == PictureFormat::Vp9 => {
+    let (payload, vp8) = match pictures {
+        None => (packet.payload.clone(), None),
+        Some(p) if p.format == PictureFormat::Vp8 => {
+            (packet.payload.clone(), vp8_patch(p, &packet.payload))
+        }
+        Some(p) => {
             let mut copy = packet.payload.to_vec();
             p.apply(&mut copy);
-            copy.into()
+            (copy.into(), None)
         }
-        _ => packet.payload.clone(),
     };
     let write = RtpWrite::new(pt, seq.into(), ts, packet.timestamp, payload)
         .marker(packet.header.marker)
         .ext_vals(exts)
         .nackable(true);
-    match pictures.and_then(|p| vp8_patch(p, &packet.payload)) {
+    match vp8 {
         Some(p) => write.vp8_patch(p),
         None => write,
     }
 }
 
-/// A VP8 [`PicturePatch`] as str0m's patch; `None` for VP9 or a descriptor str0m rejects.
+/// A VP8 [`PicturePatch`] as str0m's patch; `None` for a descriptor str0m rejects.
 fn vp8_patch(p: PicturePatch, payload: &[u8]) -> Option<Vp8Patch> {
-    if p.format != PictureFormat::Vp8 {
-        return None;
-    }
     let mut b = str0m::rtp::Vp8Descriptor::parse(payload).ok()?.patch();
     if let Some(pid) = p.picture_id {
         b = b.picture_id(pid);

@@ -242,8 +242,8 @@ fn take_dtls_client_role(sdp: &str) -> std::borrow::Cow<'_, str> {
 fn offered_pts(sdp: &str) -> Vec<(Mid, Vec<Pt>)> {
     let mut out = Vec::new();
     for section in sdp.split("\nm=").skip(1) {
-        let mut lines = section.lines();
-        let formats: Vec<Pt> = lines
+        let formats: Vec<Pt> = section
+            .lines()
             .next()
             .unwrap_or_default()
             .split_whitespace()
@@ -251,12 +251,19 @@ fn offered_pts(sdp: &str) -> Vec<(Mid, Vec<Pt>)> {
             .filter_map(|f| f.parse::<u8>().ok())
             .map(Pt::from)
             .collect();
-        let mid = lines.find_map(|l| l.trim_end().strip_prefix("a=mid:"));
-        if let Some(mid) = mid {
-            out.push((Mid::from(mid), formats));
+        if let Some(mid) = mid_of(section) {
+            out.push((mid, formats));
         }
     }
     out
+}
+
+/// The `a=mid` of one media section.
+fn mid_of(section: &str) -> Option<Mid> {
+    section
+        .lines()
+        .find_map(|l| l.trim_end().strip_prefix("a=mid:"))
+        .map(Mid::from)
 }
 
 /// str0m answers an m-line with the payload types of its first negotiation even when a
@@ -272,11 +279,8 @@ fn answer_within_offer(answer: &str, offered: &[(Mid, Vec<Pt>)]) -> String {
             continue;
         }
         let section = format!("m={section}");
-        let mid = section
-            .split("\r\n")
-            .find_map(|l| l.strip_prefix("a=mid:"))
-            .map(Mid::from);
-        let Some((_, pts)) = mid.and_then(|m| offered.iter().find(|(o, _)| *o == m)) else {
+        let Some((_, pts)) = mid_of(&section).and_then(|m| offered.iter().find(|(o, _)| *o == m))
+        else {
             sections.push(section);
             continue;
         };

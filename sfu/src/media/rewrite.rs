@@ -401,12 +401,8 @@ impl PictureIdRewriter {
         let Ok(d) = vp8::parse(payload) else {
             return false;
         };
-        let (pid, tl0) = self.map(switched, d.picture_id, d.picture_id_15bit, d.tl0_pic_idx);
-        if let Some(pid) = pid {
-            vp8::rewrite_picture_id(payload, pid);
-        }
-        if let Some(tl0) = tl0 {
-            vp8::rewrite_tl0_pic_idx(payload, tl0);
+        if let Some(p) = self.patch(switched, &PictureNumbers::of_vp8(&d)) {
+            p.apply(payload);
         }
         true
     }
