@@ -41,6 +41,7 @@ use str0m::rtp::{Extension, ExtensionValues, VideoOrientation};
 
 use super::forward::Subscription;
 use super::keys::KeySlot;
+use super::spare::Spare;
 use crate::media::rewrite::PicturePatch;
 use crate::media::srtp::{self, SrtcpReceiver, SrtpSender};
 
@@ -201,8 +202,14 @@ pub(crate) struct Outgoing<'a> {
 /// Builds, encrypts and queues one packet; remembers it for resends when the stream is
 /// video. Returns whether the outbox was empty before (the caller then queues it for the
 /// flush).
-pub(crate) fn send(f: &mut FastSender, out: &mut OutStream, pkt: &Outgoing, now: Instant) -> bool {
-    let buf = seal(f, out, pkt);
+pub(crate) fn send(
+    f: &mut FastSender,
+    spare: &mut Spare,
+    out: &mut OutStream,
+    pkt: &Outgoing,
+    now: Instant,
+) -> bool {
+    let buf = seal(f, spare, out, pkt);
     f.budget.sent(buf.len(), now);
     out.last_batch = Some(f.batch);
     if let Some(h) = out.history.as_mut() {
@@ -213,9 +220,10 @@ pub(crate) fn send(f: &mut FastSender, out: &mut OutStream, pkt: &Outgoing, now:
     was_empty
 }
 
-/// The SRTP datagram of one packet: header, payload (picture numbers patched), tag.
-fn seal(f: &FastSender, out: &OutStream, pkt: &Outgoing) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(MAX_HEADER + pkt.payload.len() + f.tag_len);
+/// The SRTP datagram of one packet, in a spare buffer: header, payload (picture numbers
+/// patched), tag.
+fn seal(f: &FastSender, spare: &mut Spare, out: &OutStream, pkt: &Outgoing) -> Vec<u8> {
+    let mut buf = spare.take(MAX_HEADER + pkt.payload.len() + f.tag_len);
     let header_len = write_header(&mut buf, out, pkt);
     let body = buf.len();
     buf.extend_from_slice(pkt.payload);
@@ -270,6 +278,7 @@ fn write_header(buf: &mut Vec<u8>, out: &OutStream, pkt: &Outgoing) -> usize {
 /// empty before and is not now. Anything that does not decrypt is left to str0m alone.
 pub(crate) fn on_rtcp(
     f: &mut FastSender,
+    spare: &mut Spare,
     subscriptions: &[Subscription],
     datagram: &[u8],
     cap: Option<f32>,
@@ -290,9 +299,11 @@ pub(crate) fn on_rtcp(
                 continue;
             };
             let ext = sent.ext();
-            let buf = seal(f, out, &sent.outgoing(&ext));
+            let buf = seal(f, spare, out, &sent.outgoing(&ext));
             if f.budget.allow_resend(buf.len(), cap, now) {
                 f.outbox.push(buf);
+            } else {
+                spare.give(buf);
             }
         }
     }

@@ -182,6 +182,7 @@ fn anchors_come_every_interval_and_on_switches_when_the_outbox_allows() {
     assert!(!s.take_anchor(&f, false, t0 + ms(10)));
     assert!(send(
         &mut f,
+        &mut Spare::default(),
         &mut s,
         &packet(&b"x"[..].into(), &ext),
         t0 + ms(10)
@@ -191,6 +192,7 @@ fn anchors_come_every_interval_and_on_switches_when_the_outbox_allows() {
     assert!(!s.take_anchor(&f, true, t0 + ms(20)));
     assert!(!send(
         &mut f,
+        &mut Spare::default(),
         &mut s,
         &packet(&b"y"[..].into(), &ext),
         t0 + ms(20)
@@ -216,7 +218,7 @@ fn sent_video_is_encrypted_queued_and_kept_for_resends() {
         picture_id: Some(0x11),
         tl0_pic_idx: None,
     });
-    send(&mut f, &mut s, &pkt, t0);
+    send(&mut f, &mut Spare::default(), &mut s, &pkt, t0);
     let sent = f.outbox[0].clone();
     assert_eq!(
         sent.len(),
@@ -230,17 +232,52 @@ fn sent_video_is_encrypted_queued_and_kept_for_resends() {
     let kept = s.history.as_ref().unwrap().get(5, t0).unwrap();
     assert!(Arc::ptr_eq(&kept.payload, &payload));
     let kept_ext = kept.ext();
-    assert_eq!(seal(&f, &s, &kept.outgoing(&kept_ext)), sent);
+    assert_eq!(
+        seal(&f, &mut Spare::default(), &s, &kept.outgoing(&kept_ext)),
+        sent
+    );
     // The same packet with another PictureID encrypts differently: the rewrite happened.
     let mut g = sender();
     let mut t = stream(ExtIds::default(), true);
     pkt.pictures = None;
-    send(&mut g, &mut t, &pkt, t0);
+    send(&mut g, &mut Spare::default(), &mut t, &pkt, t0);
     assert_ne!(g.outbox[0], sent);
     // Audio keeps no history.
     let mut a = stream(ExtIds::default(), false);
-    send(&mut g, &mut a, &pkt, t0);
+    send(&mut g, &mut Spare::default(), &mut a, &pkt, t0);
     assert!(a.history.is_none());
+}
+
+#[test]
+fn a_datagram_sealed_in_a_used_buffer_is_the_one_sealed_in_a_new_one() {
+    let t0 = Instant::now();
+    let ext = ExtensionValues::default();
+    let payload: Arc<[u8]> = [0x90, 0x80, 0x05, 1, 2, 3, 4].as_slice().into();
+    let pkt = packet(&payload, &ext);
+    let mut fresh = sender();
+    send(
+        &mut fresh,
+        &mut Spare::default(),
+        &mut stream(ExtIds::default(), true),
+        &pkt,
+        t0,
+    );
+    // A longer datagram's buffer, handed back after sending.
+    let mut used = Vec::with_capacity(1600);
+    used.extend_from_slice(&[0xaa; 1400]);
+    let at = used.as_ptr();
+    let mut spare = Spare::default();
+    spare.give(used);
+    let mut f = sender();
+    send(
+        &mut f,
+        &mut spare,
+        &mut stream(ExtIds::default(), true),
+        &pkt,
+        t0,
+    );
+    assert_eq!(f.outbox[0].as_ptr(), at, "built in the handed-back buffer");
+    assert_eq!(f.outbox[0], fresh.outbox[0]);
 }
 
 #[test]

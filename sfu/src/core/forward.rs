@@ -193,6 +193,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
         stats,
         dirty,
         fast_dirty,
+        spare,
         ..
     } = core;
     let Some(track) = tracks[tk].as_ref() else {
@@ -261,7 +262,7 @@ fn forward_to_subscribers(core: &mut SfuCore, tk: TKey, inb: &Inbound, now: Inst
                     ext: &inb.packet.header.ext_vals,
                     pictures,
                 };
-                if fast::send(f, out, &pkt, now) {
+                if fast::send(f, spare, out, &pkt, now) {
                     fast_dirty.push(sk);
                 }
                 stats.rtp_forwarded += 1;

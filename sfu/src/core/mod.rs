@@ -23,6 +23,7 @@ mod keys;
 mod layers;
 mod negotiate;
 mod participant;
+mod spare;
 mod speaking;
 
 use std::collections::{HashMap, VecDeque};
@@ -134,6 +135,8 @@ pub struct SfuCore {
     dirty: Vec<PKey>,
     /// Participants whose fast-path outbox holds datagrams.
     fast_dirty: Vec<PKey>,
+    /// Sent datagrams' buffers, for the fast path's next ones.
+    spare: spare::Spare,
     transmits: VecDeque<Transmit>,
     events: VecDeque<SfuEvent>,
     next_tick: Instant,
@@ -153,6 +156,7 @@ impl SfuCore {
             rooms: HashMap::new(),
             dirty: Vec::new(),
             fast_dirty: Vec::new(),
+            spare: spare::Spare::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             next_tick,
@@ -377,6 +381,12 @@ impl SfuCore {
         self.transmits.pop_front()
     }
 
+    /// Hands a sent [`Transmit`]'s buffer back, so a later datagram is built in it rather
+    /// than in a new allocation. Optional: a buffer not handed back is simply freed.
+    pub fn recycle(&mut self, contents: Vec<u8>) {
+        self.spare.give(contents);
+    }
+
     pub fn poll_event(&mut self) -> Option<SfuEvent> {
         self.events.pop_front()
     }
@@ -486,7 +496,7 @@ impl SfuCore {
             return;
         };
         let before = f.outbox.len();
-        let queued = fast::on_rtcp(f, &p.subscriptions, data, cap, now);
+        let queued = fast::on_rtcp(f, &mut self.spare, &p.subscriptions, data, cap, now);
         self.stats.fast_resends += (f.outbox.len() - before) as u64;
         if queued {
             self.fast_dirty.push(key);

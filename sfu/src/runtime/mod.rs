@@ -197,7 +197,9 @@ async fn flush(
     outgoing.extend(std::iter::from_fn(|| core.poll_transmit()));
     if !outgoing.is_empty() {
         socket.send_all(outgoing).await;
-        outgoing.clear();
+        for t in outgoing.drain(..) {
+            core.recycle(t.contents);
+        }
     }
     while let Some(e) = core.poll_event() {
         // Nobody listening is fine: events are advisory.

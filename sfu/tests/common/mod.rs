@@ -541,8 +541,12 @@ impl Sim {
                     Some((to, n)) if *to == t.destination => *n += 1,
                     _ => runs.push((t.destination, 1)),
                 }
+                // As the runtime does: the datagram leaves (here: a copy in flight) and its
+                // buffer goes back to the core, which builds later datagrams in it.
+                let contents = t.contents.clone();
+                self.core.recycle(t.contents);
                 let client = self.clients.iter_mut().find(|c| c.addr == t.destination);
-                let dtls = (20..=63).contains(&t.contents[0]);
+                let dtls = (20..=63).contains(&contents[0]);
                 if let Some(c) = client.filter(|c| dtls && c.drop_hub_dtls > 0) {
                     c.drop_hub_dtls -= 1;
                     self.dropped += 1;
@@ -554,7 +558,7 @@ impl Sim {
                     .find(|c| c.addr == t.destination)
                     .map(|c| c.impair)
                     .unwrap_or_default();
-                self.send(impair, t.source, t.destination, t.contents);
+                self.send(impair, t.source, t.destination, contents);
             }
             if !runs.is_empty() {
                 self.core_drains.push(runs);
