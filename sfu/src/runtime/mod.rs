@@ -8,6 +8,7 @@
 //! to back and go out as GSO trains ([`trains`]). Whatever the core wants sent is sent before
 //! the task sleeps again.
 
+mod service;
 mod trains;
 mod udp;
 
@@ -19,6 +20,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use self::service::ServiceTimes;
 use self::udp::MediaSocket;
 use crate::api::SfuEvent;
 use crate::core::{CoreConfig, SfuCore, Transmit};
@@ -116,13 +118,24 @@ impl MediaServer {
         let mut outgoing = Vec::new();
         let mut commands_open = true;
         let mut next_stats = Instant::now() + STATS_EVERY;
+        let mut service = ServiceTimes::default();
+        // When the wake being served read its first datagram.
+        let mut serving: Option<Instant> = None;
         tokio::pin!(shutdown);
         loop {
             flush(&mut core, &mut socket, &mut outgoing, &events_tx).await;
+            if let Some(since) = serving.take() {
+                service.record(since.elapsed());
+            }
             if Instant::now() >= next_stats {
                 next_stats += STATS_EVERY;
                 let s = core.stats();
+                let batches = std::mem::take(&mut service);
                 debug!(
+                    batches = batches.batches(),
+                    batch_p50_us = batches.quantile_us(0.5),
+                    batch_p99_us = batches.quantile_us(0.99),
+                    batch_max_us = batches.max().as_micros() as u64,
                     participants = core.participant_count(),
                     rtp_in = s.rtp_in,
                     forwarded = s.rtp_forwarded,
@@ -145,6 +158,7 @@ impl MediaServer {
                         continue;
                     }
                     let now = Instant::now();
+                    serving = Some(now);
                     for _ in 0..RECV_ROUNDS {
                         let read = socket.try_recv(|source, data| {
                             core.receive_datagram(now, source, candidate, data)
