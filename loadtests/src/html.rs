@@ -92,10 +92,14 @@ pub(crate) fn ramp_table(r: &Report, out: &mut String) {
     let Some(ramp) = &r.ramp else { return };
     let _ = write!(
         out,
-        "<h2>Ramp</h2><p>Stopped: {}. Last good step: {}.</p><table><tr><th>step</th><th>participants</th><th>loss %</th><th>p99 ms</th><th>pkt/s</th><th>hub cores</th><th>verdict</th></tr>",
+        "<h2>Ramp</h2><p>Stopped: {}. Last good step: {}{}.</p><table><tr><th>step</th><th>participants</th><th>loss %</th><th>p99 ms</th><th>pkt/s</th><th>hub cores</th><th>verdict</th></tr>",
         esc(&ramp.stopped),
         ramp.last_good_participants
-            .map_or("none".into(), |n| format!("{n} participants"))
+            .map_or("none".into(), |n| format!("{n} participants")),
+        ramp.last_good_packets_per_core_s
+            .map_or(String::new(), |p| format!(
+                "; at its cost per packet one hub core holds ≥ {p:.0} forwarded packets/s"
+            ))
     );
     for s in &ramp.steps {
         let _ = write!(

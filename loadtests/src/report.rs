@@ -266,6 +266,18 @@ pub struct RampStep {
     pub failed: Vec<String>,
 }
 
+impl RampStep {
+    /// Forwarded packets per second one core of the hub would carry at this step's cost per
+    /// packet (`forwarded_packets_per_s` ÷ `hub_cpu_cores`): a linear reading. The cost per
+    /// packet falls as the hub gets busier (bigger batches, longer GSO trains), so a step
+    /// below saturation reads low, never high. `None` without the hub's CPU.
+    pub fn packets_per_core_s(&self) -> Option<f64> {
+        self.hub_cpu_cores
+            .filter(|&c| c > 0.0)
+            .map(|c| self.forwarded_packets_per_s / c)
+    }
+}
+
 /// The steps of a `ramp` and the last one within the limits.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RampReport {
@@ -273,6 +285,9 @@ pub struct RampReport {
     /// Index into `steps`; `None` when even the first step broke a limit.
     pub last_good: Option<usize>,
     pub last_good_participants: Option<usize>,
+    /// [`RampStep::packets_per_core_s`] of the last good step: what a core of the hub holds,
+    /// read from the busiest load that stayed within the limits.
+    pub last_good_packets_per_core_s: Option<f64>,
     /// Why the ramp stopped.
     pub stopped: String,
 }

@@ -114,14 +114,20 @@ async fn ramp(cfg: &ScenarioConfig) -> Report {
         }
     }
     last.samples = run.finish().await;
+    last.ramp = Some(summarize(steps, stopped));
+    last
+}
+
+/// The ramp's report from its steps: the last good one and what it says of a core.
+fn summarize(steps: Vec<RampStep>, stopped: String) -> RampReport {
     let last_good = steps.iter().rposition(|s| s.failed.is_empty());
-    last.ramp = Some(RampReport {
+    RampReport {
         last_good,
         last_good_participants: last_good.map(|i| steps[i].participants),
+        last_good_packets_per_core_s: last_good.and_then(|i| steps[i].packets_per_core_s()),
         steps,
         stopped,
-    });
-    last
+    }
 }
 
 #[cfg(test)]
@@ -172,5 +178,43 @@ mod tests {
         r.invalid_reasons = vec!["load generator used 0.95 cores".into()];
         assert!(judge(&r, &limits())[0].starts_with("invalid"));
         assert_eq!(judge(&report(0.5, 90_000), &limits()).len(), 2);
+    }
+
+    fn step(participants: usize, pps: f64, cores: Option<f64>, failed: &[&str]) -> RampStep {
+        RampStep {
+            participants,
+            forwarded_packets_per_s: pps,
+            hub_cpu_cores: cores,
+            failed: failed.iter().map(|f| f.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_core_is_read_from_the_last_good_step() {
+        let r = summarize(
+            vec![
+                step(24, 11_000.0, Some(0.1), &[]),
+                step(44, 40_000.0, Some(0.2), &[]),
+                step(64, 60_000.0, Some(0.4), &["p99 latency 58.1 ms > 50 ms"]),
+            ],
+            "step 2".into(),
+        );
+        assert_eq!(r.last_good, Some(1));
+        assert_eq!(r.last_good_participants, Some(44));
+        assert_eq!(r.last_good_packets_per_core_s, Some(200_000.0));
+        // Without the hub's CPU (no --hub-pid), or with none used, there is no reading.
+        let r = summarize(vec![step(24, 11_000.0, None, &[])], String::new());
+        assert_eq!(r.last_good_packets_per_core_s, None);
+        assert_eq!(
+            step(24, 11_000.0, Some(0.0), &[]).packets_per_core_s(),
+            None
+        );
+        // Nothing good, nothing read.
+        let r = summarize(
+            vec![step(24, 11_000.0, Some(0.1), &["loss"])],
+            String::new(),
+        );
+        assert_eq!((r.last_good, r.last_good_packets_per_core_s), (None, None));
     }
 }

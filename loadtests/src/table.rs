@@ -110,6 +110,14 @@ impl Report {
                     r.stopped
                 ),
             ]);
+            if let Some(per_core) = r.last_good_packets_per_core_s {
+                kv.push(vec![
+                    "ramp: one hub core holds".into(),
+                    format!(
+                        "≥ {per_core:.0} forwarded packets/s (the last good step's cost per packet)"
+                    ),
+                ]);
+            }
         }
     }
 
