@@ -98,7 +98,7 @@ pub(crate) fn ramp_table(r: &Report, out: &mut String) {
             .map_or("none".into(), |n| format!("{n} participants")),
         ramp.last_good_packets_per_core_s
             .map_or(String::new(), |p| format!(
-                "; at its cost per packet one hub core holds ≥ {p:.0} forwarded packets/s"
+                "; read linearly from it, one hub core holds ~{p:.0} forwarded packets/s"
             ))
     );
     for s in &ramp.steps {

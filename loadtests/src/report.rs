@@ -268,9 +268,10 @@ pub struct RampStep {
 
 impl RampStep {
     /// Forwarded packets per second one core of the hub would carry at this step's cost per
-    /// packet (`forwarded_packets_per_s` ÷ `hub_cpu_cores`): a linear reading. The cost per
-    /// packet falls as the hub gets busier (bigger batches, longer GSO trains), so a step
-    /// below saturation reads low, never high. `None` without the hub's CPU.
+    /// packet (`forwarded_packets_per_s` ÷ `hub_cpu_cores`): a linear reading, an estimate
+    /// and not a bound. Below saturation the cost per packet still falls as the hub gets
+    /// busier (bigger batches, longer GSO trains), so such a step tends to read low.
+    /// `None` without the hub's CPU.
     pub fn packets_per_core_s(&self) -> Option<f64> {
         self.hub_cpu_cores
             .filter(|&c| c > 0.0)

@@ -114,7 +114,7 @@ impl Report {
                 kv.push(vec![
                     "ramp: one hub core holds".into(),
                     format!(
-                        "≥ {per_core:.0} forwarded packets/s (the last good step's cost per packet)"
+                        "~{per_core:.0} forwarded packets/s (read linearly from the last good step)"
                     ),
                 ]);
             }
