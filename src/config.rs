@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// docs/architecture.md.
     #[arg(long, env = "GOVHUB_MEDIA_FAST_PATH", default_value_t = true, action = clap::ArgAction::Set)]
     pub media_fast_path: bool,
+    /// Serve `GET /metrics` (Prometheus text: media counters, per-packet residence time in
+    /// the hub) on this address; off when unset. Keep it on an operations network.
+    #[arg(long, env = "GOVHUB_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     #[command(flatten)]
     pub data: DataArgs,
     /// Development only: anyone may get a join token for any room at

@@ -2,6 +2,7 @@
 //! logging, hand over to the subcommand.
 
 mod config;
+mod metrics;
 mod secret;
 mod seed_cmd;
 mod serve;
@@ -41,7 +42,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let media = server.media_addr();
     tracing::info!(%url, %media, "govhub is up: open {url}/m/<room-name> in a browser");
     // The one line scripts and tests read to find the ports (stdout, not the log).
-    println!("govhub ready: {url} (media udp {media})");
+    match server.metrics_addr() {
+        Some(m) => println!("govhub ready: {url} (media udp {media}) (metrics http://{m}/metrics)"),
+        None => println!("govhub ready: {url} (media udp {media})"),
+    }
     server
         .run(async {
             let _ = tokio::signal::ctrl_c().await;

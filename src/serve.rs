@@ -12,14 +12,15 @@ use sfu::runtime::{MediaConfig, MediaServer};
 use signaling::{Signaling, SignalingConfig, TokenIssuer};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::config::ServeArgs;
-use crate::{secret, tls, web, workspace};
+use crate::{metrics, secret, tls, web, workspace};
 
 /// A hub whose sockets are bound and whose state is built; [`Server::run`] serves it.
 pub struct Server {
     listener: TcpListener,
+    metrics: Option<TcpListener>,
     tls: Option<RustlsConfig>,
     media: MediaServer,
     app: Router,
@@ -46,6 +47,14 @@ impl Server {
         let listener = TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding HTTP {}", args.listen))?;
+        let metrics = match args.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding metrics HTTP {addr}"))?,
+            ),
+            None => None,
+        };
         let tls = match (&args.tls_cert, &args.tls_key, args.tls_self_signed) {
             (Some(cert), Some(key), _) => Some(tls::from_files(cert, key).await?),
             (_, _, true) => Some(tls::self_signed(&[args.listen.ip().to_string()]).await?),
@@ -54,6 +63,7 @@ impl Server {
         let api = workspace::open(&args, tls.is_some(), Arc::clone(&signaling)).await?;
         Ok(Server {
             listener,
+            metrics,
             tls,
             media,
             app: app(signaling, api),
@@ -64,6 +74,11 @@ impl Server {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Where `GET /metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn media_addr(&self) -> SocketAddr {
@@ -84,6 +99,18 @@ impl Server {
             shutdown.await;
             let _ = stop_tx.send(true);
         });
+        if let Some(listener) = self.metrics {
+            let app = metrics::router(self.media.handle());
+            let stop = wait_for(stop_rx.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(stop)
+                    .await
+                {
+                    warn!(error = %e, "metrics listener stopped");
+                }
+            });
+        }
         let media_stop = wait_for(stop_rx.clone());
         let media = tokio::spawn(self.media.run(media_stop));
         let http_stop = wait_for(stop_rx);

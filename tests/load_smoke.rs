@@ -53,12 +53,21 @@ fn check_json(report: &Report) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meeting_scenario_reports_every_expected_track() {
-    let hub = common::spawn_hub(&["--dev-open-join"]);
+    let hub = common::spawn_hub(&["--dev-open-join", "--metrics-listen", "127.0.0.1:0"]);
+    let metrics = hub.metrics.clone().expect("the hub serves metrics");
     // Two viewers' worth of tiles: one small, one large, so more than one layer is used.
-    let extra = "publishers = 2\nsubscribers = 1\nduration = 3.0\ntiles = \"small=1,large=1\"\n";
-    let report = run_scenario(&config(Scenario::Meeting, &hub.http, hub.child.id(), extra))
-        .await
-        .expect("the scenario runs");
+    let extra = format!(
+        "publishers = 2\nsubscribers = 1\nduration = 3.0\ntiles = \"small=1,large=1\"\n\
+         hub_metrics = \"{metrics}\"\n"
+    );
+    let report = run_scenario(&config(
+        Scenario::Meeting,
+        &hub.http,
+        hub.child.id(),
+        &extra,
+    ))
+    .await
+    .expect("the scenario runs");
     let table = report.table();
     eprintln!("{table}");
     assert_eq!(report.scenario, "meeting");
@@ -109,12 +118,27 @@ async fn meeting_scenario_reports_every_expected_track() {
     let h = report.hub.as_ref().expect("the hub was sampled");
     assert!(h.rss_idle_kib.is_some_and(|k| k > 0) && h.rss_peak_kib.is_some());
     assert!(h.cpu_us_per_packet.is_some());
+    // The hub timed the packets it forwarded in the window (every copy: the kernel gives
+    // receive timestamps on Linux), and counted them as the generator did, give or take
+    // the packets between the scrapes and the window's edges.
+    let r = report
+        .hub_residence
+        .as_ref()
+        .unwrap_or_else(|| panic!("no time in the hub: {:?}", report.warnings));
+    assert!(r.packets > 0 && r.packets == r.forwarded, "{r:?}");
+    assert!(
+        r.forwarded >= m.forwarded_packets / 2,
+        "{r:?} vs {}",
+        m.forwarded_packets
+    );
+    assert!(r.p50_us_at_most.is_some() && r.mean_us.is_some());
     assert!(
         report.samples.len() >= 3,
         "the /proc series has the window edges and more"
     );
     check_json(&report);
     assert!(table.contains("r0-sub0") && table.contains("hub CPU per packet"));
+    assert!(table.contains("time in the hub"));
     // Two publishers expecting 2 tracks each, one viewer expecting 4.
     assert_eq!(m.tracks_expected, 8);
     assert!(

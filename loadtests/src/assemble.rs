@@ -100,18 +100,35 @@ pub(crate) fn assemble(cfg: &ScenarioConfig, c: Collected) -> Report {
     };
     let invalid = invalid_reasons(&generator, &join);
     let cores = crate::procfs::machine_cpus();
+    let mut warnings = warnings(&c, &media, hub.as_ref(), &generator, cores);
+    let hub_residence = match &c.window.hub_metrics {
+        None => None,
+        Some(Err(e)) => {
+            warnings.push(format!("the hub's metrics could not be read: {e}"));
+            None
+        }
+        Some(Ok((a, b))) => {
+            let r = crate::hub_metrics::between(a, b);
+            if r.is_none() {
+                warnings
+                    .push("the hub's metrics went backwards during the window (restarted?)".into());
+            }
+            r
+        }
+    };
     Report {
         scenario: cfg.scenario.name().into(),
         target: cfg.target.name().into(),
         config: serde_json::to_value(cfg).unwrap_or_default(),
         valid: invalid.is_empty(),
         invalid_reasons: invalid,
-        warnings: warnings(&c, &media, hub.as_ref(), &generator, cores),
+        warnings,
         cores,
         window_s: c.window.window_s,
         join,
         media,
         hub,
+        hub_residence,
         generator,
         participants,
         timeline: c.window.timeline,

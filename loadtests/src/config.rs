@@ -165,6 +165,9 @@ options! {
     impair: Impairment,
     /// The hub's process id: sample its CPU time and RSS from /proc.
     hub_pid: u32,
+    /// The hub's `/metrics` address (`govhub serve --metrics-listen`): read at the window's
+    /// edges for the time packets spend inside the hub.
+    hub_metrics: String,
     /// Room names are `<prefix>-<n>`; defaults to `load-<unix seconds>`.
     room_prefix: String,
     /// Churn: viewer joins per second during the window (each leaves after `churn_stay`).
@@ -220,6 +223,7 @@ pub struct ScenarioConfig {
     pub tiles: TileMix,
     pub impair: Option<Impairment>,
     pub hub_pid: Option<u32>,
+    pub hub_metrics: Option<String>,
     pub room_prefix: String,
     pub churn: ChurnConfig,
     pub ramp: RampConfig,
@@ -291,6 +295,7 @@ impl ScenarioConfig {
             tiles: o.tiles.unwrap_or(tiles),
             impair: o.impair,
             hub_pid: o.hub_pid,
+            hub_metrics: o.hub_metrics,
             room_prefix: o.room_prefix.unwrap_or_else(|| format!("load-{unix}")),
             churn: ChurnConfig {
                 rate_per_s: o.churn_rate.unwrap_or(2.0),

@@ -92,7 +92,7 @@ pub(crate) fn ramp_table(r: &Report, out: &mut String) {
     let Some(ramp) = &r.ramp else { return };
     let _ = write!(
         out,
-        "<h2>Ramp</h2><p>Stopped: {}. Last good step: {}{}.</p><table><tr><th>step</th><th>participants</th><th>loss %</th><th>p99 ms</th><th>pkt/s</th><th>hub cores</th><th>verdict</th></tr>",
+        "<h2>Ramp</h2><p>Stopped: {}. Last good step: {}{}.</p><table><tr><th>step</th><th>participants</th><th>loss %</th><th>p99 ms</th><th>p99 in hub ≤ ms</th><th>pkt/s</th><th>hub cores</th><th>verdict</th></tr>",
         esc(&ramp.stopped),
         ramp.last_good_participants
             .map_or("none".into(), |n| format!("{n} participants")),
@@ -104,12 +104,14 @@ pub(crate) fn ramp_table(r: &Report, out: &mut String) {
     for s in &ramp.steps {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td></tr>",
             s.step,
             s.participants,
             s.loss_fraction * 100.0,
             s.latency_p99_us
                 .map_or("-".into(), |v| format!("{:.1}", f64::from(v) / 1000.0)),
+            s.hub_residence_p99_us_at_most
+                .map_or("-".into(), |v| format!("{}", v as f64 / 1000.0)),
             s.forwarded_packets_per_s,
             s.hub_cpu_cores.map_or("-".into(), |v| format!("{v:.2}")),
             if s.failed.is_empty() {

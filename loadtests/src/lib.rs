@@ -34,6 +34,7 @@ mod churn;
 pub mod compare;
 pub mod config;
 pub mod html;
+pub mod hub_metrics;
 pub mod impair;
 pub mod janus;
 mod negotiate;

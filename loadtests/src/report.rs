@@ -262,6 +262,9 @@ pub struct RampStep {
     pub forwarded_packets_per_s: f64,
     pub hub_cpu_cores: Option<f64>,
     pub hub_cpu_us_per_packet: Option<f64>,
+    /// [`ResidenceReport::p99_us_at_most`](crate::hub_metrics::ResidenceReport) of the
+    /// step, with `--hub-metrics`.
+    pub hub_residence_p99_us_at_most: Option<u64>,
     /// Why the step is not good; empty when it is.
     pub failed: Vec<String>,
 }
@@ -313,6 +316,8 @@ pub struct Report {
     pub join: JoinReport,
     pub media: MediaReport,
     pub hub: Option<HubReport>,
+    /// How long packets stayed inside the hub, from its `/metrics` (`--hub-metrics`).
+    pub hub_residence: Option<crate::hub_metrics::ResidenceReport>,
     pub generator: GeneratorReport,
     pub participants: Vec<ParticipantReport>,
     /// Once a second during the (last) window: rates, loss and latency percentiles.

@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 use sfu::{ParticipantId, TrackKind};
 
 use crate::config::{ScenarioConfig, Target};
+use crate::hub_metrics::{self, Scrape};
 use crate::procfs::{Sample, Sampler};
 use crate::progress::Progress;
 use crate::report::TimelinePoint;
@@ -175,6 +176,8 @@ pub(crate) struct Window {
     /// Longest a once-a-second timer of the generator fired late: how long its runtime
     /// waited for a CPU, which its own CPU time does not show.
     pub timer_lag_ms_max: f64,
+    /// The hub's `/metrics` at the window's edges (`--hub-metrics`), or why not.
+    pub hub_metrics: Option<Result<(Scrape, Scrape), String>>,
 }
 
 /// A scenario in progress: who joined, and the `/proc` sampler.
@@ -186,6 +189,7 @@ pub(crate) struct Run<'a> {
     pub warmup_complete: bool,
     t0: Instant,
     rng: StdRng,
+    http: reqwest::Client,
 }
 
 impl<'a> Run<'a> {
@@ -201,6 +205,7 @@ impl<'a> Run<'a> {
             warmup_complete: true,
             t0,
             rng: StdRng::seed_from_u64(cfg.seed),
+            http: reqwest::Client::new(),
         }
     }
 
@@ -251,6 +256,7 @@ impl<'a> Run<'a> {
             label,
             self.joined.iter().filter(|j| j.result.is_ok()).count(),
         );
+        let metrics_a = self.scrape().await;
         let a = self.sampler.now();
         let mut prev = self.intervals();
         let start = self.snapshot();
@@ -275,6 +281,11 @@ impl<'a> Run<'a> {
         let end = self.snapshot();
         let window_s = started.elapsed().as_secs_f64();
         let b = self.sampler.now();
+        let metrics_b = self.scrape().await;
+        let hub_metrics = match (metrics_a, metrics_b) {
+            (Some(a), Some(b)) => Some(a.and_then(|a| b.map(|b| (a, b)))),
+            _ => None,
+        };
         Window {
             start,
             end,
@@ -282,7 +293,18 @@ impl<'a> Run<'a> {
             window_s,
             timeline,
             timer_lag_ms_max,
+            hub_metrics,
         }
+    }
+
+    /// The hub's metrics now, when the run reads them.
+    async fn scrape(&self) -> Option<Result<Scrape, String>> {
+        let url = self
+            .cfg
+            .hub_metrics
+            .as_deref()
+            .filter(|_| self.cfg.target == Target::Govhub)?;
+        Some(hub_metrics::scrape(&self.http, url).await)
     }
 
     /// Everyone leaves; the `/proc` series of the whole run.

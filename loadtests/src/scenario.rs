@@ -80,6 +80,7 @@ fn step_of(step: usize, r: &Report, limits: &RampConfig) -> RampStep {
         forwarded_packets_per_s: r.media.forwarded_packets_per_s,
         hub_cpu_cores: r.hub.as_ref().map(|h| h.cpu_cores),
         hub_cpu_us_per_packet: r.hub.as_ref().and_then(|h| h.cpu_us_per_packet),
+        hub_residence_p99_us_at_most: r.hub_residence.as_ref().and_then(|h| h.p99_us_at_most),
         failed: judge(r, limits),
     }
 }

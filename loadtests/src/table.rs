@@ -89,10 +89,12 @@ impl Report {
                 kv.push(vec![
                     format!("ramp step {}", s.step),
                     format!(
-                        "{} participants, loss {:.3}%, p99 {} µs, {:.0} pkt/s{}",
+                        "{} participants, loss {:.3}%, p99 {} µs{}, {:.0} pkt/s{}",
                         s.participants,
                         s.loss_fraction * 100.0,
                         opt(s.latency_p99_us),
+                        s.hub_residence_p99_us_at_most
+                            .map_or(String::new(), |r| format!(" (in the hub ≤ {r})")),
                         s.forwarded_packets_per_s,
                         if s.failed.is_empty() {
                             String::new()
@@ -233,6 +235,21 @@ impl Report {
                     "{} KiB",
                     h.rss_per_participant_kib
                         .map_or("-".into(), |v| format!("{v:.0}"))
+                ),
+            ]);
+        }
+        if let Some(r) = &self.hub_residence {
+            kv.push(vec![
+                "time in the hub".into(),
+                format!(
+                    "p50 ≤ {} / p99 ≤ {} / p99.9 ≤ {} µs, mean {} µs; {:.3}% over 10 ms ({} packets timed, {} forwarded)",
+                    opt(r.p50_us_at_most),
+                    opt(r.p99_us_at_most),
+                    opt(r.p999_us_at_most),
+                    r.mean_us.map_or("-".into(), |v| format!("{v:.0}")),
+                    r.over_10ms_fraction * 100.0,
+                    r.packets,
+                    r.forwarded
                 ),
             ]);
         }

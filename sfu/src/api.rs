@@ -162,3 +162,20 @@ pub enum SfuError {
     #[error("the media server is shutting down")]
     ShuttingDown,
 }
+
+/// What the media runtime has done since it started, for monitoring (`GET /metrics`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaStats {
+    pub core: crate::core::CoreStats,
+    /// Participants seated in the core now.
+    pub participants: usize,
+    /// Per forwarded RTP packet (one observation per subscriber's copy): from the kernel's
+    /// receive timestamp of the publisher's datagram to the end of the send that carried
+    /// the copy out. Empty where the kernel gives no receive timestamps.
+    pub residence: crate::latency::LatencyHistogram,
+    /// Per wake that read datagrams: from reading the first to the end of the sends.
+    pub batches: crate::latency::LatencyHistogram,
+    /// `sendmsg` calls (a GSO train is one) and the datagrams they carried.
+    pub send_calls: u64,
+    pub datagrams_sent: u64,
+}

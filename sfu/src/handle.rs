@@ -4,7 +4,7 @@
 use tokio::sync::{mpsc, oneshot};
 
 use crate::api::{
-    OfferOutcome, ParticipantId, PublishSpec, RoomId, SfuError, SubscribeSpec, TrackId,
+    MediaStats, OfferOutcome, ParticipantId, PublishSpec, RoomId, SfuError, SubscribeSpec, TrackId,
 };
 
 /// One request to the media event loop. Replies travel back on the oneshot.
@@ -42,6 +42,9 @@ pub enum Command {
     Leave {
         participant: ParticipantId,
     },
+    Stats {
+        reply: oneshot::Sender<Result<MediaStats, SfuError>>,
+    },
 }
 
 /// Cloneable handle to the media runtime.
@@ -65,6 +68,11 @@ impl SfuHandle {
             .await
             .map_err(|_| SfuError::ShuttingDown)?;
         rx.await.map_err(|_| SfuError::ShuttingDown)?
+    }
+
+    /// The runtime's counters and histograms since it started.
+    pub async fn stats(&self) -> Result<MediaStats, SfuError> {
+        self.request(|reply| Command::Stats { reply }).await
     }
 
     pub async fn join(&self, room: RoomId, participant: ParticipantId) -> Result<(), SfuError> {

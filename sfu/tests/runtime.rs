@@ -202,6 +202,16 @@ async fn media_flows_through_the_udp_runtime_and_garbage_is_survived() {
         b.step(Duration::from_millis(5), &mut buf).await;
     }
 
+    // Every forwarded copy was timed from its kernel receive timestamp to its send.
+    let stats = h.stats().await.unwrap();
+    assert_eq!(stats.participants, 2);
+    assert!(stats.core.rtp_forwarded >= b.rtp as u64, "{stats:?}");
+    assert_eq!(stats.residence.count(), stats.core.rtp_forwarded);
+    assert!(stats.residence.max() > Duration::ZERO);
+    assert!(stats.batches.count() > 0 && stats.batches.max() > Duration::ZERO);
+    assert!(stats.datagrams_sent >= stats.send_calls && stats.send_calls > 0);
+    assert!(stats.core.garbage_datagrams >= 12, "{stats:?}");
+
     // The server still answers commands after all that.
     assert_eq!(
         h.join(RoomId::from("r"), ParticipantId::from("a")).await,

@@ -18,6 +18,8 @@ pub struct Hub {
     /// e.g. `http://127.0.0.1:43123`
     pub http: String,
     pub media: SocketAddr,
+    /// `http://…/metrics` when started with `--metrics-listen`.
+    pub metrics: Option<String>,
     pub data_dir: PathBuf,
 }
 
@@ -73,24 +75,29 @@ pub fn spawn_hub(extra: &[&str]) -> Hub {
     let ready = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("govhub printed no ready line");
-    let (http, media) = parse_ready(&ready);
+    let (http, media, metrics) = parse_ready(&ready);
     Hub {
         child,
         http,
         media,
+        metrics,
         data_dir,
     }
 }
 
-/// `http://127.0.0.1:43123 (media udp 127.0.0.1:51234)` → parts.
-fn parse_ready(line: &str) -> (String, SocketAddr) {
+/// `http://127.0.0.1:43123 (media udp 127.0.0.1:51234)`, with ` (metrics
+/// http://127.0.0.1:9464/metrics)` after it when metrics are served → parts.
+fn parse_ready(line: &str) -> (String, SocketAddr, Option<String>) {
     let (http, rest) = line.split_once(' ').expect("ready line has two parts");
-    let media = rest
+    let (media, metrics) = match rest.split_once(") (metrics ") {
+        Some((media, metrics)) => (media, Some(metrics.trim_end_matches(')').to_owned())),
+        None => (rest.trim_end_matches(')'), None),
+    };
+    let media = media
         .trim_start_matches("(media udp ")
-        .trim_end_matches(')')
         .parse()
         .expect("media address");
-    (http.to_owned(), media)
+    (http.to_owned(), media, metrics)
 }
 
 fn rand_suffix() -> u64 {

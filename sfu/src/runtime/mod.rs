@@ -7,10 +7,18 @@
 //! batch ends with one [`SfuCore::flush`], so a subscriber's packets of the batch leave back
 //! to back and go out as GSO trains ([`trains`]). Whatever the core wants sent is sent before
 //! the task sleeps again.
+//!
+//! Two histograms watch the loop: each wake's service time (first datagram read to last
+//! send) and each forwarded packet's residence time — from the kernel's receive timestamp
+//! of the publisher's datagram (`SO_TIMESTAMPNS`) to the end of the flush that sent its
+//! copies, one observation per copy. Residence is what the hub adds to a packet's latency:
+//! the wait in the socket queue while an earlier batch is served, the wake-up and the
+//! service itself. Both are logged with the media stats and answered to
+//! [`SfuHandle::stats`] (the hub's `/metrics`).
 
-mod service;
 mod trains;
 mod udp;
+mod watch;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -20,9 +28,9 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use self::service::ServiceTimes;
 use self::udp::MediaSocket;
-use crate::api::SfuEvent;
+use self::watch::Watch;
+use crate::api::{MediaStats, SfuEvent};
 use crate::core::{CoreConfig, SfuCore, Transmit};
 use crate::handle::{Command, SfuHandle};
 
@@ -118,24 +126,23 @@ impl MediaServer {
         let mut outgoing = Vec::new();
         let mut commands_open = true;
         let mut next_stats = Instant::now() + STATS_EVERY;
-        let mut service = ServiceTimes::default();
-        // When the wake being served read its first datagram.
-        let mut serving: Option<Instant> = None;
+        let mut watch = Watch::default();
         tokio::pin!(shutdown);
         loop {
             flush(&mut core, &mut socket, &mut outgoing, &events_tx).await;
-            if let Some(since) = serving.take() {
-                service.record(since.elapsed());
-            }
+            watch.served();
             if Instant::now() >= next_stats {
                 next_stats += STATS_EVERY;
                 let s = core.stats();
-                let batches = std::mem::take(&mut service);
+                let (residence, batches) = watch.roll();
                 debug!(
-                    batches = batches.batches(),
+                    batches = batches.count(),
                     batch_p50_us = batches.quantile_us(0.5),
                     batch_p99_us = batches.quantile_us(0.99),
                     batch_max_us = batches.max().as_micros() as u64,
+                    residence_p50_us = residence.quantile_us(0.5),
+                    residence_p99_us = residence.quantile_us(0.99),
+                    residence_max_us = residence.max().as_micros() as u64,
                     participants = core.participant_count(),
                     rtp_in = s.rtp_in,
                     forwarded = s.rtp_forwarded,
@@ -158,10 +165,12 @@ impl MediaServer {
                         continue;
                     }
                     let now = Instant::now();
-                    serving = Some(now);
+                    watch.serving(now);
                     for _ in 0..RECV_ROUNDS {
-                        let read = socket.try_recv(|source, data| {
-                            core.receive_datagram(now, source, candidate, data)
+                        let read = socket.try_recv(|source, data, received| {
+                            let before = core.stats().rtp_forwarded;
+                            core.receive_datagram(now, source, candidate, data);
+                            watch.forwarded(received, core.stats().rtp_forwarded - before);
                         });
                         match read {
                             Ok(_) => {}
@@ -175,7 +184,7 @@ impl MediaServer {
                     core.flush(now);
                 }
                 cmd = commands_rx.recv(), if commands_open => match cmd {
-                    Some(cmd) => apply(&mut core, cmd, Instant::now()),
+                    Some(cmd) => apply(&mut core, cmd, Instant::now(), &watch, &socket),
                     None => commands_open = false,
                 },
                 _ = tokio::time::sleep_until(deadline) => core.handle_timeout(Instant::now()),
@@ -221,7 +230,7 @@ async fn flush(
     }
 }
 
-fn apply(core: &mut SfuCore, cmd: Command, now: Instant) {
+fn apply(core: &mut SfuCore, cmd: Command, now: Instant, watch: &Watch, socket: &MediaSocket) {
     match cmd {
         Command::Join {
             room,
@@ -267,6 +276,17 @@ fn apply(core: &mut SfuCore, cmd: Command, now: Instant) {
             if let Err(e) = core.leave(&participant, now) {
                 debug!(error = %e, "leave ignored");
             }
+        }
+        Command::Stats { reply } => {
+            let (residence, batches) = watch.totals();
+            let _ = reply.send(Ok(MediaStats {
+                core: core.stats(),
+                participants: core.participant_count(),
+                residence,
+                batches,
+                send_calls: socket.sends,
+                datagrams_sent: socket.datagrams_sent,
+            }));
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use quinn_udp::{BATCH_SIZE, RecvMeta, UdpSocketState};
 use tokio::io::Interest;
@@ -81,9 +82,14 @@ impl MediaSocket {
         self.socket.readable().await
     }
 
-    /// Reads what is waiting (one `recvmmsg`) and hands each datagram to `each`, splitting
-    /// GRO buffers. Returns how many datagrams were read; `WouldBlock` when none.
-    pub fn try_recv(&mut self, mut each: impl FnMut(SocketAddr, &[u8])) -> io::Result<usize> {
+    /// Reads what is waiting (one `recvmmsg`) and hands each datagram to `each` with the
+    /// kernel's receive timestamp (time since the Unix epoch; `None` where the kernel gives
+    /// none), splitting GRO buffers. Returns how many datagrams were read; `WouldBlock`
+    /// when none.
+    pub fn try_recv(
+        &mut self,
+        mut each: impl FnMut(SocketAddr, &[u8], Option<Duration>),
+    ) -> io::Result<usize> {
         let Self {
             socket,
             state,
@@ -103,7 +109,7 @@ impl MediaSocket {
         for (m, buf) in meta.iter().zip(recv_buf.chunks(*slot)).take(n) {
             let stride = if m.stride == 0 { m.len } else { m.stride };
             for datagram in buf[..m.len].chunks(stride.max(1)) {
-                each(m.addr, datagram);
+                each(m.addr, datagram, m.timestamp);
                 datagrams += 1;
             }
         }
@@ -226,9 +232,13 @@ mod tests {
         }
     }
 
-    /// A burst of datagrams from two senders is read in batches, each whole, none lost.
+    /// A burst of datagrams from two senders is read in batches, each whole, none lost, each
+    /// with the kernel's receive timestamp.
     #[tokio::test]
     async fn batched_receive_reads_every_datagram() {
+        let before = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
         let mut rx = bound().await;
         let to = rx.socket.local_addr().unwrap();
         let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -243,7 +253,15 @@ mod tests {
                 .await
                 .expect("readable")
                 .unwrap();
-            match rx.try_recv(|from, d| got.push((from, d.to_vec()))) {
+            let read = rx.try_recv(|from, d, received| {
+                got.push((from, d.to_vec()));
+                let received = received.expect("Linux gives receive timestamps");
+                let after = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap();
+                assert!(before <= received && received <= after, "{received:?}");
+            });
+            match read {
                 Ok(n) => assert!(n <= BATCH_SIZE * 64),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => panic!("{e}"),

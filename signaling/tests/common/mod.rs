@@ -106,6 +106,9 @@ async fn fake_sfu(mut rx: mpsc::Receiver<Command>, left: Arc<Mutex<Vec<Participa
             }
             Command::VideoSize { .. } => {}
             Command::Leave { participant } => left.lock().unwrap().push(participant),
+            Command::Stats { reply } => {
+                let _ = reply.send(Ok(Default::default()));
+            }
         }
     }
 }
