@@ -16,6 +16,7 @@
 //! service itself. Both are logged with the media stats and answered to
 //! [`SfuHandle::stats`] (the hub's `/metrics`).
 
+mod mmsg;
 mod trains;
 mod udp;
 mod watch;

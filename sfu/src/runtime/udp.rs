@@ -1,8 +1,9 @@
 //! The media socket with batched system calls: `recvmmsg` reads up to
-//! [`quinn_udp::BATCH_SIZE`] datagrams per call, and outgoing datagrams leave in GSO trains
-//! (`sendmsg` with `UDP_SEGMENT`, see [`super::trains`]). Where the kernel or the NIC refuses
-//! segmentation, quinn-udp turns it off for the socket and the train that failed is sent
-//! again one datagram at a time, so nothing is lost to the fallback.
+//! [`quinn_udp::BATCH_SIZE`] datagrams per call (quinn-udp), and outgoing datagrams leave
+//! in GSO trains (`UDP_SEGMENT`, see [`super::trains`]), up to 64 trains or single
+//! datagrams per `sendmmsg` ([`super::mmsg`]). Where the kernel or the NIC refuses
+//! segmentation, GSO is turned off for the socket and the train that failed is sent again
+//! one datagram at a time, so nothing is lost to the fallback.
 
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tracing::{debug, info};
 
+use super::mmsg;
 use super::trains::{self, Train};
 use crate::core::Transmit;
 
@@ -27,17 +29,22 @@ pub(crate) struct MediaSocket {
     slot: usize,
     recv_buf: Vec<u8>,
     meta: [RecvMeta; BATCH_SIZE],
-    /// Reused per flush: what is sent, the trains planned over it, a train's bytes.
+    /// Reused per flush: what is sent, the trains planned over it, the `sendmmsg` call.
     plan_in: Vec<(SocketAddr, usize)>,
     plan_out: Vec<Train>,
-    train_buf: Vec<u8>,
-    /// Counters for the stats log: system calls and datagrams sent.
+    batch: mmsg::Batch,
+    /// The socket is IPv6 (IPv4 destinations are then sent as mapped addresses).
+    v6: bool,
+    /// Set when the kernel refused a GSO train: every datagram goes alone from then on.
+    gso_off: bool,
+    /// Counters for the stats log: send system calls and datagrams sent.
     pub sends: u64,
     pub datagrams_sent: u64,
 }
 
 impl MediaSocket {
     pub fn new(socket: UdpSocket) -> io::Result<Self> {
+        let v6 = socket.local_addr()?.is_ipv6();
         let state = UdpSocketState::new((&socket).into())?;
         // The default buffers (~208 KiB) hold a few ms of a busy hub's media.
         for (what, r) in [
@@ -72,7 +79,9 @@ impl MediaSocket {
             meta: [RecvMeta::default(); BATCH_SIZE],
             plan_in: Vec::new(),
             plan_out: Vec::new(),
-            train_buf: Vec::new(),
+            batch: mmsg::Batch::default(),
+            v6,
+            gso_off: false,
             sends: 0,
             datagrams_sent: 0,
         })
@@ -116,39 +125,63 @@ impl MediaSocket {
         Ok(datagrams)
     }
 
-    /// Sends every transmit, in order, in as few system calls as GSO allows.
+    /// Sends every transmit, in order: consecutive datagrams to one destination as GSO
+    /// trains, and up to [`mmsg::MAX_MESSAGES`] trains or single datagrams per `sendmmsg`.
+    /// A train the kernel refuses (GSO unsupported on the path: `EIO`/`EINVAL`) turns GSO
+    /// off for the socket and is sent again one datagram at a time; a datagram it refuses is
+    /// logged and skipped, and the rest still go.
     pub async fn send_all(&mut self, transmits: &[Transmit]) {
         self.plan_in.clear();
         self.plan_in
             .extend(transmits.iter().map(|t| (t.destination, t.contents.len())));
-        let max_segments = self.state.max_gso_segments();
+        let max_segments = if self.gso_off {
+            1
+        } else {
+            self.state.max_gso_segments()
+        };
         trains::plan(&self.plan_in, max_segments, &mut self.plan_out);
-        for i in 0..self.plan_out.len() {
-            let train = self.plan_out[i];
-            let batch = &transmits[train.start..train.start + train.count];
-            if train.count == 1 {
-                self.send_one(&batch[0]).await;
-                continue;
-            }
-            self.train_buf.clear();
-            for t in batch {
-                self.train_buf.extend_from_slice(&t.contents);
-            }
-            let t = quinn_udp::Transmit {
-                destination: batch[0].destination,
-                ecn: None,
-                contents: &self.train_buf,
-                segment_size: Some(train.segment),
-                src_ip: None,
-            };
+        let mut next = 0;
+        while next < self.plan_out.len() {
+            let Self {
+                socket,
+                batch,
+                plan_out,
+                v6,
+                ..
+            } = self;
+            let socket = &*socket;
+            let chunk = &plan_out[next..];
+            let sent = socket
+                .async_io(Interest::WRITABLE, || {
+                    batch.send(socket, *v6, transmits, chunk)
+                })
+                .await;
             self.sends += 1;
-            match send(&self.socket, &self.state, &t).await {
-                Ok(()) => self.datagrams_sent += batch.len() as u64,
+            match sent {
+                Ok(0) => {
+                    debug!("sendmmsg took nothing; dropping the rest of the flush");
+                    break;
+                }
+                Ok(n) => {
+                    let datagrams: usize =
+                        self.plan_out[next..next + n].iter().map(|t| t.count).sum();
+                    self.datagrams_sent += datagrams as u64;
+                    next += n;
+                }
                 Err(e) => {
-                    // The kernel refused segmentation (quinn-udp has switched it off by now
-                    // if that was the cause): the same datagrams one by one.
-                    debug!(destination = %t.destination, error = %e, "GSO send failed; resending singly");
-                    for one in batch {
+                    let train = self.plan_out[next];
+                    next += 1;
+                    let first = &transmits[train.start];
+                    if train.count == 1 {
+                        debug!(destination = %first.destination, error = %e, "udp send failed");
+                        continue;
+                    }
+                    if matches!(e.raw_os_error(), Some(libc::EIO | libc::EINVAL)) && !self.gso_off {
+                        info!(error = %e, "the kernel refused a GSO train; sending datagrams singly from now on");
+                        self.gso_off = true;
+                    }
+                    debug!(destination = %first.destination, error = %e, "GSO send failed; resending singly");
+                    for one in &transmits[train.start..train.start + train.count] {
                         self.send_one(one).await;
                     }
                 }
@@ -200,7 +233,8 @@ mod tests {
         MediaSocket::new(UdpSocket::bind("127.0.0.1:0").await.unwrap()).unwrap()
     }
 
-    /// Every datagram arrives whole and in order, whether or not the kernel segments.
+    /// Every datagram arrives whole and in order, whether or not the kernel segments (a
+    /// train's datagrams come out of the kernel at its segment size, not as one).
     #[tokio::test]
     async fn trains_arrive_as_the_datagrams_they_were() {
         let mut tx = bound().await;
@@ -215,8 +249,9 @@ mod tests {
         tx.send_all(&transmits).await;
         assert_eq!(tx.datagrams_sent, sizes.len() as u64);
         if tx.state.max_gso_segments() > 1 {
-            // [1200 ×3, 700] [1200, 90] [1200 ×2]
-            assert_eq!(tx.sends, 3);
+            // [1200 ×3, 700] [1200, 90] [1200 ×2], in one `sendmmsg`.
+            assert_eq!(tx.plan_out.len(), 3);
+            assert_eq!(tx.sends, 1);
         }
         let mut buf = [0u8; 4096];
         for (i, &len) in sizes.iter().enumerate() {
@@ -229,6 +264,40 @@ mod tests {
                 buf[..n].iter().all(|&b| b == i as u8),
                 "datagram {i} content"
             );
+        }
+    }
+
+    /// Datagrams to many destinations go many per `sendmmsg`, each arriving whole and in
+    /// order; one the kernel refuses (an IPv6 destination on an IPv4 socket) is skipped
+    /// and the rest still go.
+    #[tokio::test]
+    async fn many_destinations_share_system_calls_and_a_refused_one_is_skipped() {
+        let mut tx = bound().await;
+        let mut receivers = Vec::new();
+        for _ in 0..3 {
+            receivers.push(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        }
+        let mut transmits = Vec::new();
+        for i in 0..150usize {
+            if i == 70 {
+                transmits.push(transmit("[::1]:9".parse().unwrap(), 0, 100));
+            }
+            let to = receivers[i % 3].local_addr().unwrap();
+            transmits.push(transmit(to, (i / 3) as u8, 100 + i));
+        }
+        tx.send_all(&transmits).await;
+        assert_eq!(tx.datagrams_sent, 150);
+        assert!(tx.sends <= 6, "{} system calls for 151 datagrams", tx.sends);
+        let mut buf = [0u8; 2048];
+        for (r, rx) in receivers.iter().enumerate() {
+            for k in 0..50usize {
+                let (n, _) = tokio::time::timeout(Duration::from_secs(5), rx.recv_from(&mut buf))
+                    .await
+                    .expect("datagram arrives")
+                    .unwrap();
+                assert_eq!(n, 100 + k * 3 + r, "receiver {r}, datagram {k}");
+                assert!(buf[..n].iter().all(|&b| b == k as u8));
+            }
         }
     }
 
