@@ -104,6 +104,12 @@ const ROWS: &[(&str, &str, Getter)] = &[
     ("latency p50", "ms", |r| ms(r.media.latency_us.p50)),
     ("latency p95", "ms", |r| ms(r.media.latency_us.p95)),
     ("latency p99", "ms", |r| ms(r.media.latency_us.p99)),
+    ("time in the hub p99 ≤", "ms", |r| {
+        r.hub_residence
+            .as_ref()
+            .and_then(|h| h.p99_us_at_most)
+            .map(|us| us as f64 / 1000.0)
+    }),
     ("audio latency p99", "ms", |r| {
         ms(r.media.audio_latency_us.p99)
     }),

@@ -159,6 +159,8 @@ options! {
     simulcast: bool,
     /// Publishers send audio only.
     audio_only: bool,
+    /// Publishers send video only (to measure the cost of a forwarded video packet alone).
+    video_only: bool,
     /// Tile sizes of subscribers, e.g. `small=80,large=20`, or `none` for no `video_size`.
     tiles: TileMix,
     /// Client-side impairment, e.g. `drop=1%,delay=20ms,jitter=5ms`, both directions.
@@ -220,6 +222,7 @@ pub struct ScenarioConfig {
     pub seed: u64,
     pub simulcast: bool,
     pub audio_only: bool,
+    pub video_only: bool,
     pub tiles: TileMix,
     pub impair: Option<Impairment>,
     pub hub_pid: Option<u32>,
@@ -292,6 +295,7 @@ impl ScenarioConfig {
             seed: o.seed.unwrap_or(1),
             simulcast: o.simulcast.unwrap_or(true),
             audio_only: o.audio_only.unwrap_or(audio_only),
+            video_only: o.video_only.unwrap_or(false),
             tiles: o.tiles.unwrap_or(tiles),
             impair: o.impair,
             hub_pid: o.hub_pid,
@@ -327,6 +331,9 @@ impl ScenarioConfig {
         }
         if self.scenario == Scenario::Ramp && (self.ramp.step == 0 || self.ramp.max_steps == 0) {
             return bad("ramp-step and ramp-max-steps must be at least 1");
+        }
+        if self.audio_only && self.video_only {
+            return bad("audio-only and video-only leave publishers nothing to send");
         }
         if self.compare == Some(self.target) {
             return bad("compare must name a target other than the one measured");
@@ -399,12 +406,19 @@ mod tests {
         );
         // Scenario defaults where neither says anything.
         assert_eq!(cfg.rooms, 1);
-        assert!(!cfg.audio_only);
+        assert!(!cfg.audio_only && !cfg.video_only);
         assert!(
             ScenarioConfig::resolve(Scenario::AudioOnly, Options::default())
                 .unwrap()
                 .audio_only
         );
+    }
+
+    #[test]
+    fn audio_only_and_video_only_together_are_refused() {
+        let o = parse_scenario_toml("audio_only = true\nvideo_only = true\n").unwrap();
+        let e = ScenarioConfig::resolve(Scenario::Meeting, o).unwrap_err();
+        assert!(e.to_string().contains("video-only"), "{e}");
     }
 
     #[test]

@@ -85,7 +85,7 @@ fn plan(
 
 fn options(m: &Member, cfg: &ScenarioConfig) -> ParticipantOptions {
     let media = MediaOptions {
-        audio: m.publisher,
+        audio: m.publisher && !cfg.video_only,
         video: m.publisher && !cfg.audio_only,
         simulcast: cfg.simulcast,
         seed: m.seed,
@@ -141,6 +141,8 @@ pub(crate) async fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool
 pub(crate) fn kinds(cfg: &ScenarioConfig) -> &'static [TrackKind] {
     if cfg.audio_only {
         &[TrackKind::Audio]
+    } else if cfg.video_only {
+        &[TrackKind::Video]
     } else {
         &[TrackKind::Audio, TrackKind::Video]
     }
@@ -320,5 +322,38 @@ impl<'a> Run<'a> {
             });
         join_all(leaving).await;
         self.sampler.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Options, Scenario};
+
+    fn member(publisher: bool) -> Member {
+        Member {
+            name: "m".into(),
+            room: "r".into(),
+            publisher,
+            seed: 1,
+            tile: None,
+        }
+    }
+
+    #[test]
+    fn video_only_publishers_send_video_and_nothing_else() {
+        let o = Options {
+            video_only: Some(true),
+            ..Options::default()
+        };
+        let cfg = ScenarioConfig::resolve(Scenario::Meeting, o).unwrap();
+        assert_eq!(kinds(&cfg), &[TrackKind::Video]);
+        let p = options(&member(true), &cfg).media;
+        assert!(!p.audio && p.video);
+        let s = options(&member(false), &cfg).media;
+        assert!(!s.audio && !s.video);
+        let both = ScenarioConfig::default();
+        assert_eq!(kinds(&both), &[TrackKind::Audio, TrackKind::Video]);
+        assert!(options(&member(true), &both).media.audio);
     }
 }
