@@ -184,6 +184,9 @@ options! {
     max_loss: f64,
     /// Ramp: a step is bad when its p99 latency is above this many milliseconds.
     max_p99_ms: f64,
+    /// Ramp: a step is bad when the p99 of the time in the hub (a bucket bound, from
+    /// `hub_metrics`) is above this many milliseconds.
+    max_hub_p99_ms: f64,
 }
 
 /// Churn settings, used by the `churn` scenario.
@@ -200,6 +203,7 @@ pub struct RampConfig {
     pub max_steps: usize,
     pub max_loss: f64,
     pub max_p99_ms: f64,
+    pub max_hub_p99_ms: Option<f64>,
 }
 
 /// A scenario run, every value decided.
@@ -310,6 +314,7 @@ impl ScenarioConfig {
                 max_steps: o.ramp_max_steps.unwrap_or(10),
                 max_loss: o.max_loss.unwrap_or(0.01),
                 max_p99_ms: o.max_p99_ms.unwrap_or(50.0),
+                max_hub_p99_ms: o.max_hub_p99_ms,
             },
         };
         cfg.check()?;
@@ -331,6 +336,9 @@ impl ScenarioConfig {
         }
         if self.scenario == Scenario::Ramp && (self.ramp.step == 0 || self.ramp.max_steps == 0) {
             return bad("ramp-step and ramp-max-steps must be at least 1");
+        }
+        if self.ramp.max_hub_p99_ms.is_some() && self.hub_metrics.is_none() {
+            return bad("max-hub-p99-ms needs hub-metrics (the hub's /metrics address)");
         }
         if self.audio_only && self.video_only {
             return bad("audio-only and video-only leave publishers nothing to send");
@@ -412,6 +420,19 @@ mod tests {
                 .unwrap()
                 .audio_only
         );
+    }
+
+    #[test]
+    fn a_limit_on_the_time_in_the_hub_needs_the_hubs_metrics() {
+        let o = parse_scenario_toml("max_hub_p99_ms = 10.0\n").unwrap();
+        let e = ScenarioConfig::resolve(Scenario::Ramp, o).unwrap_err();
+        assert!(e.to_string().contains("hub-metrics"), "{e}");
+        let o = parse_scenario_toml(
+            "max_hub_p99_ms = 10.0\nhub_metrics = \"http://127.0.0.1:9464/metrics\"\n",
+        )
+        .unwrap();
+        let cfg = ScenarioConfig::resolve(Scenario::Ramp, o).unwrap();
+        assert_eq!(cfg.ramp.max_hub_p99_ms, Some(10.0));
     }
 
     #[test]

@@ -39,8 +39,9 @@ pub async fn run_scenario(cfg: &ScenarioConfig) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// Why a ramp step is not good: loss or p99 over the limits, an invalid run (an overloaded
-/// generator measures itself, not the hub), or expected tracks that delivered nothing.
+/// Why a ramp step is not good: loss or p99 over the limits (end to end, and in the hub when
+/// `max_hub_p99_ms` is set), an invalid run (an overloaded generator measures itself, not
+/// the hub), or expected tracks that delivered nothing.
 pub fn judge(r: &Report, limits: &RampConfig) -> Vec<String> {
     let mut out = Vec::new();
     let m = &r.media;
@@ -59,6 +60,17 @@ pub fn judge(r: &Report, limits: &RampConfig) -> Vec<String> {
             f64::from(p99) / 1000.0,
             limits.max_p99_ms
         ));
+    }
+    if let Some(limit) = limits.max_hub_p99_ms {
+        match r.hub_residence.as_ref().map(|h| h.p99_us_at_most) {
+            Some(Some(p99)) if p99 as f64 <= limit * 1000.0 => {}
+            Some(Some(p99)) => out.push(format!(
+                "p99 in the hub ≤ {} ms > {limit} ms",
+                p99 as f64 / 1000.0
+            )),
+            Some(None) => out.push(format!("p99 in the hub over 1 s > {limit} ms")),
+            None => out.push("no time in the hub: the hub's metrics were not read".into()),
+        }
     }
     if m.tracks_received < m.tracks_expected {
         out.push(format!(
@@ -142,6 +154,7 @@ mod tests {
             max_steps: 10,
             max_loss: 0.01,
             max_p99_ms: 50.0,
+            max_hub_p99_ms: None,
         }
     }
 
@@ -179,6 +192,32 @@ mod tests {
         r.invalid_reasons = vec!["load generator used 0.95 cores".into()];
         assert!(judge(&r, &limits())[0].starts_with("invalid"));
         assert_eq!(judge(&report(0.5, 90_000), &limits()).len(), 2);
+    }
+
+    #[test]
+    fn a_limit_on_the_time_in_the_hub_ends_the_ramp_when_set() {
+        use crate::hub_metrics::ResidenceReport;
+        let strict = RampConfig {
+            max_hub_p99_ms: Some(10.0),
+            ..limits()
+        };
+        let with = |p99: Option<u64>| {
+            let mut r = report(0.0, 30_000);
+            r.hub_residence = Some(ResidenceReport {
+                p99_us_at_most: p99,
+                ..Default::default()
+            });
+            r
+        };
+        assert!(judge(&with(Some(10_000)), &strict).is_empty());
+        assert_eq!(
+            judge(&with(Some(20_000)), &strict),
+            ["p99 in the hub ≤ 20 ms > 10 ms"]
+        );
+        assert!(judge(&with(None), &strict)[0].contains("over 1 s"));
+        assert!(judge(&report(0.0, 30_000), &strict)[0].starts_with("no time in the hub"));
+        // Without the limit the time in the hub is reported, not judged.
+        assert!(judge(&with(Some(20_000)), &limits()).is_empty());
     }
 
     fn step(participants: usize, pps: f64, cores: Option<f64>, failed: &[&str]) -> RampStep {
