@@ -94,7 +94,7 @@ impl Report {
                         s.loss_fraction * 100.0,
                         opt(s.latency_p99_us),
                         s.hub_residence_p99_us_at_most
-                            .map_or(String::new(), |r| format!(" (in the hub ≤ {r})")),
+                            .map_or(String::new(), |r| format!(" (in the hub ≤ {r} µs)")),
                         s.forwarded_packets_per_s,
                         if s.failed.is_empty() {
                             String::new()

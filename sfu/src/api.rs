@@ -175,7 +175,8 @@ pub struct MediaStats {
     pub residence: crate::latency::LatencyHistogram,
     /// Per wake that read datagrams: from reading the first to the end of the sends.
     pub batches: crate::latency::LatencyHistogram,
-    /// `sendmsg` calls (a GSO train is one) and the datagrams they carried.
+    /// Send system calls (`sendmmsg`, each up to 64 datagrams and GSO trains) and the
+    /// datagrams they carried.
     pub send_calls: u64,
     pub datagrams_sent: u64,
 }

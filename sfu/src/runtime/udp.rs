@@ -170,10 +170,10 @@ impl MediaSocket {
                 }
                 Err(e) => {
                     let train = self.plan_out[next];
-                    next += 1;
                     let first = &transmits[train.start];
                     if train.count == 1 {
                         debug!(destination = %first.destination, error = %e, "udp send failed");
+                        next += 1;
                         continue;
                     }
                     if matches!(e.raw_os_error(), Some(libc::EIO | libc::EINVAL)) && !self.gso_off {
@@ -181,39 +181,18 @@ impl MediaSocket {
                         self.gso_off = true;
                     }
                     debug!(destination = %first.destination, error = %e, "GSO send failed; resending singly");
-                    for one in &transmits[train.start..train.start + train.count] {
-                        self.send_one(one).await;
-                    }
+                    // The train's datagrams take its place in the plan, one message each,
+                    // and go with the next `sendmmsg`.
+                    let singles = (train.start..train.start + train.count).map(|i| Train {
+                        start: i,
+                        count: 1,
+                        segment: transmits[i].contents.len(),
+                    });
+                    self.plan_out.splice(next..=next, singles);
                 }
             }
         }
     }
-
-    async fn send_one(&mut self, transmit: &Transmit) {
-        let t = quinn_udp::Transmit {
-            destination: transmit.destination,
-            ecn: None,
-            contents: &transmit.contents,
-            segment_size: None,
-            src_ip: None,
-        };
-        self.sends += 1;
-        match send(&self.socket, &self.state, &t).await {
-            Ok(()) => self.datagrams_sent += 1,
-            Err(e) => debug!(destination = %t.destination, error = %e, "udp send failed"),
-        }
-    }
-}
-
-/// One `sendmsg`, waiting while the socket's send buffer is full.
-async fn send(
-    socket: &UdpSocket,
-    state: &UdpSocketState,
-    t: &quinn_udp::Transmit<'_>,
-) -> io::Result<()> {
-    socket
-        .async_io(Interest::WRITABLE, || state.try_send(socket.into(), t))
-        .await
 }
 
 #[cfg(test)]
@@ -264,6 +243,53 @@ mod tests {
                 buf[..n].iter().all(|&b| b == i as u8),
                 "datagram {i} content"
             );
+        }
+    }
+
+    /// A socket whose trains the kernel refuses (`SO_NO_CHECK`: no UDP checksum, which GSO
+    /// needs, so every `UDP_SEGMENT` send fails with `EINVAL` while single datagrams go)
+    /// turns GSO off, and the refused train's datagrams still arrive, whole and in order.
+    #[tokio::test]
+    async fn a_refused_train_is_resent_singly_and_gso_stays_off() {
+        let mut tx = bound().await;
+        if tx.state.max_gso_segments() < 2 {
+            return; // No GSO here: nothing to refuse.
+        }
+        let on: libc::c_int = 1;
+        // SAFETY: a valid socket, option and `int` value of the right size.
+        let r = unsafe {
+            libc::setsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(&tx.socket),
+                libc::SOL_SOCKET,
+                libc::SO_NO_CHECK,
+                (&on as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(r, 0, "{}", io::Error::last_os_error());
+        let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let to = rx.local_addr().unwrap();
+        let sizes = [1200, 1200, 1200, 700, 300];
+        let transmits: Vec<_> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| transmit(to, i as u8, len))
+            .collect();
+        tx.send_all(&transmits).await;
+        assert!(tx.gso_off, "the refusal turns GSO off");
+        assert_eq!(tx.datagrams_sent, sizes.len() as u64);
+        tx.send_all(&transmits).await;
+        assert_eq!(tx.datagrams_sent, 2 * sizes.len() as u64);
+        let mut buf = [0u8; 4096];
+        for round in 0..2 {
+            for (i, &len) in sizes.iter().enumerate() {
+                let (n, _) = tokio::time::timeout(Duration::from_secs(5), rx.recv_from(&mut buf))
+                    .await
+                    .expect("datagram arrives")
+                    .unwrap();
+                assert_eq!(n, len, "round {round}, datagram {i}");
+                assert!(buf[..n].iter().all(|&b| b == i as u8));
+            }
         }
     }
 
